@@ -1,0 +1,167 @@
+"""Input coercion and checks shared by every public function.
+
+Public entry points convert and check their inputs once, here, so the numerical kernels can
+trust their arrays. Every failure raises :class:`~custvalue.errors.InvalidInputError` (a
+``ValueError``) or :class:`~custvalue.errors.InvalidTypeError` (a ``TypeError``) whose message
+names the argument and, for arrays, the first bad index and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from custvalue.errors import InvalidInputError, InvalidTypeError
+
+__all__ = [
+    "as_float_array",
+    "as_scalar",
+    "broadcast_arrays",
+    "fail_at",
+    "validate_history",
+]
+
+FloatArray = NDArray[np.float64]
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    if len(index) == 1:
+        return str(index[0])
+    return str(index)
+
+
+def fail_at(name: str, problem: str, values: NDArray[Any], bad: NDArray[np.bool_]) -> None:
+    """Raise :class:`InvalidInputError` if any entry of ``bad`` is true.
+
+    The message reads ``"<name> <problem>; first bad value at index <i>: <value>"``.
+    """
+    if not bad.any():
+        return
+    if values.ndim == 0:
+        raise InvalidInputError(f"{name} {problem}; got {values.item()!r}")
+    flat = int(np.flatnonzero(bad.ravel())[0])
+    index = tuple(int(i) for i in np.unravel_index(flat, bad.shape))
+    value = values[index] if values.shape == bad.shape else values.ravel()[flat]
+    item = value.item() if hasattr(value, "item") else value
+    raise InvalidInputError(
+        f"{name} {problem}; first bad value at index {_index_text(index)}: {item!r}"
+    )
+
+
+def as_float_array(
+    value: ArrayLike,
+    name: str,
+    *,
+    lower: float | None = None,
+    lower_inclusive: bool = True,
+    upper: float | None = None,
+    upper_inclusive: bool = True,
+    integer: bool = False,
+    allow_inf: bool = False,
+    allow_empty: bool = True,
+    ndim: int | None = None,
+) -> FloatArray:
+    """Convert ``value`` to a float64 array and check it.
+
+    Parameters
+    ----------
+    value
+        Anything numpy can turn into a numeric array. Booleans, strings, objects and
+        complex numbers are rejected with :class:`InvalidTypeError`.
+    name
+        The argument's name, used in error messages.
+    lower, upper
+        Optional bounds; ``lower_inclusive``/``upper_inclusive`` say whether the bound is allowed.
+    integer
+        Require whole numbers (checked *before* any conversion, so 2.7 is an error, not 2).
+    allow_inf
+        Accept ``+inf`` (NaN is never accepted).
+    allow_empty
+        Accept arrays with no elements.
+    ndim
+        Required number of dimensions (``None``: any).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new float64 array (never a view of the caller's data).
+    """
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences and the like
+        raise InvalidTypeError(f"{name} must be a numeric array: {exc}") from None
+    if raw.dtype.kind == "O":
+        try:
+            raw = raw.astype(np.float64)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(
+                f"{name} must be numeric; got an object array that is not all numbers"
+            ) from None
+    if raw.dtype.kind not in "iuf":
+        raise InvalidTypeError(f"{name} must be a real numeric array; got dtype {raw.dtype}")
+    arr = np.array(raw, dtype=np.float64, copy=True)
+    if ndim is not None and arr.ndim != ndim:
+        raise InvalidInputError(f"{name} must have {ndim} dimension(s); got shape {arr.shape}")
+    if not allow_empty and arr.size == 0:
+        raise InvalidInputError(f"{name} must not be empty")
+    fail_at(name, "must not be NaN", arr, np.isnan(arr))
+    if allow_inf:
+        fail_at(name, "must not be -inf", arr, np.isneginf(arr))
+    else:
+        fail_at(name, "must be finite", arr, ~np.isfinite(arr))
+    if lower is not None:
+        if lower_inclusive:
+            fail_at(name, f"must be >= {lower:g}", arr, arr < lower)
+        else:
+            fail_at(name, f"must be > {lower:g}", arr, arr <= lower)
+    if upper is not None:
+        if upper_inclusive:
+            fail_at(name, f"must be <= {upper:g}", arr, arr > upper)
+        else:
+            fail_at(name, f"must be < {upper:g}", arr, arr >= upper)
+    if integer:
+        with np.errstate(invalid="ignore"):
+            fail_at(name, "must be a whole number", arr, np.isfinite(arr) & (arr != np.round(arr)))
+    return arr
+
+
+def as_scalar(value: Any, name: str, **checks: Any) -> float:
+    """Convert a scalar argument to ``float`` with the checks of :func:`as_float_array`."""
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{name} must be a real number; got {value!r}")
+    arr = as_float_array(value, name, **checks)
+    if arr.ndim != 0:
+        raise InvalidInputError(f"{name} must be a scalar; got shape {arr.shape}")
+    return float(arr)
+
+
+def broadcast_arrays(arrays: Mapping[str, FloatArray]) -> tuple[FloatArray, ...]:
+    """Broadcast named arrays together, naming the offending arguments on failure."""
+    try:
+        out = np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
+        raise InvalidInputError(f"arguments have incompatible shapes: {shapes}") from None
+    return tuple(np.ascontiguousarray(a) for a in out)
+
+
+def validate_history(
+    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Check a (frequency, recency, T) customer history, as used by BG/NBD-type models.
+
+    ``frequency`` (repeat purchases) must be a whole number >= 0; ``recency`` (the BG/NBD
+    ``t_x``: time of the last purchase since the first) satisfies ``0 <= recency <= T``;
+    ``recency == 0`` when ``frequency == 0``; ``T`` > 0 is the customer's age. The three
+    broadcast together.
+    """
+    x = as_float_array(frequency, "frequency", lower=0, integer=True)
+    t_x = as_float_array(recency, "recency", lower=0)
+    age = as_float_array(T, "T", lower=0, lower_inclusive=False)
+    x, t_x, age = broadcast_arrays({"frequency": x, "recency": t_x, "T": age})
+    fail_at("recency", "must be <= T", t_x, t_x > age)
+    fail_at("recency", "must be 0 where frequency is 0", t_x, (x == 0) & (t_x != 0))
+    return x, t_x, age

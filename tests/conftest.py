@@ -1,0 +1,28 @@
+"""Shared test configuration: hypothesis profiles.
+
+``default`` is fast for local runs; ``ci`` (selected when the ``CI`` environment variable is
+set, or explicitly with ``HYPOTHESIS_PROFILE=ci``) runs many more examples.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci",
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "default")
+)
