@@ -181,7 +181,8 @@ def _positive_finite(instance: Any, attribute: Any, value: float) -> None:
 def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
     x = as_float_array(frequency, "frequency", lower=0, integer=True)
     m = as_float_array(monetary_value, "monetary_value", lower=0)
-    x, m = broadcast_arrays({"frequency": x, "monetary_value": m})
+    shape = np.broadcast_shapes(x.shape, m.shape)  # broadcast_arrays turns 0-d into 1-d
+    x, m = (a.reshape(shape) for a in broadcast_arrays({"frequency": x, "monetary_value": m}))
     fail_at(
         "monetary_value",
         "must be > 0 where frequency > 0 (the Gamma-Gamma model needs positive spends)",

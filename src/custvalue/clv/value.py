@@ -1,0 +1,367 @@
+"""Discounted customer lifetime value from a transaction model and a spend model.
+
+``CLV_i = E[spend per transaction_i] * DET_i(h)``, where the discounted expected transactions
+
+    DET(h) = integral_0^h exp(-delta s) dE[X(s) | history]
+
+are computed by numerically exact quadrature (``h = inf`` gives DERT, the discounted expected
+residual transactions). :func:`lifetimes_customer_lifetime_value` reproduces the monthly-step
+formula of the ``lifetimes`` package for users migrating from it.
+
+Units
+-----
+``horizon`` is in the time unit of the data the transaction model was fitted on (weeks if
+``T`` is in weeks). ``discount_rate`` is the continuously compounded rate *per that same time
+unit* (delta): an annual rate ``d`` on weekly data is ``ln(1 + d) / 52``, see
+:func:`continuous_discount_rate`.
+
+References
+----------
+Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005), "RFM and CLV: Using Iso-Value Curves
+for Customer Base Analysis", Journal of Marketing Research 42(4), 415-430 (DERT, eq. 2).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from custvalue._collapse import collapse_rows
+from custvalue._validation import as_scalar, broadcast_arrays, fail_at, validate_history
+from custvalue.errors import InvalidInputError
+
+__all__ = [
+    "SpendModel",
+    "TransactionModel",
+    "continuous_discount_rate",
+    "customer_lifetime_value",
+    "discounted_expected_transactions",
+    "lifetimes_customer_lifetime_value",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Time units per month used by lifetimes' ``customer_lifetime_value`` (its ``freq`` argument).
+LIFETIMES_UNITS_PER_MONTH: dict[str, float] = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 720.0}
+#: Truncation of an infinite horizon: exp(-delta s) is below exp(-50) ~ 2e-22 beyond it.
+_TAIL_EFOLDS = 50.0
+#: The discount part of the time map puts ~_KAPPA e-folds of discounting in one unit of u.
+_KAPPA = 4.0
+#: Cap on the number of (quadrature nodes x customers) evaluated at once (memory bound).
+_CHUNK_ELEMENTS = 1 << 21
+
+
+class TransactionModel(Protocol):
+    """Anything that predicts cumulative expected purchases given a customer history.
+
+    ``expected_purchases(t, frequency, recency, T)`` must broadcast over its arguments and
+    return E[X(t) | x, t_x, T], the expected number of purchases in ``(T, T + t]``.
+    """
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray: ...
+
+
+class SpendModel(Protocol):
+    """Anything that predicts the expected spend per transaction given a history."""
+
+    def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray: ...
+
+
+def continuous_discount_rate(annual_rate: float, periods_per_year: float) -> float:
+    """Continuously compounded rate per time unit equivalent to an annual effective rate.
+
+    ``ln(1 + annual_rate) / periods_per_year``; e.g. 10% a year on weekly data is
+    ``continuous_discount_rate(0.10, 52) = 0.001833`` per week.
+
+    Examples
+    --------
+    >>> round(continuous_discount_rate(0.10, 52), 6)
+    0.001833
+    """
+    d = as_scalar(annual_rate, "annual_rate", lower=-1, lower_inclusive=False)
+    k = as_scalar(periods_per_year, "periods_per_year", lower=0, lower_inclusive=False)
+    return math.log1p(d) / k
+
+
+def _gauss_legendre(n: int) -> tuple[FloatArray, FloatArray]:
+    nodes, weights = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (nodes + 1.0), 0.5 * weights  # on [0, 1]
+
+
+def _n_nodes(u_max: float) -> int:
+    """Gauss-Legendre order for ~1e-16 accuracy on [0, u_max] when the integrand's nearest
+    singularities lie at imaginary distance pi from the real u axis (see module notes)."""
+    half = max(u_max / 2.0, 1e-12)
+    b = math.pi / half
+    rho = b + math.sqrt(1.0 + b * b)
+    return int(min(max(math.ceil(40.0 / (2.0 * math.log(rho))) + 6, 8), 400))
+
+
+def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, FloatArray]:
+    """Invert u = ln(1 + s/c) + delta s / kappa for s >= 0; return s and ds/du."""
+    if delta == 0.0:
+        s = c * np.expm1(u)
+        return s, c + s
+    a = delta / _KAPPA
+    s = np.minimum(c * np.expm1(u), u / a)  # both are >= the root (phi is concave)
+    for _ in range(60):  # Newton from the right overshoots once, then increases monotonically
+        step = (np.log1p(s / c) + a * s - u) / (1.0 / (c + s) + a)
+        s = np.maximum(s - step, 0.0)
+        if np.all(np.abs(step) <= 1e-15 * (s + c)):
+            break
+    return s, 1.0 / (1.0 / (c + s) + a)
+
+
+def discounted_expected_transactions(
+    transaction_model: TransactionModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    *,
+    horizon: float,
+    discount_rate: float,
+    n_nodes: int | None = None,
+) -> FloatArray:
+    """Discounted expected transactions DET(h) = integral_0^h exp(-delta s) dE[X(s)|history].
+
+    Integration by parts gives ``exp(-delta h) E[X(h)] + delta integral_0^h exp(-delta s)
+    E[X(s)] ds``; the integral is evaluated by Gauss-Legendre quadrature in the variable
+    ``u = ln(1 + s/T_i) + delta s / 4``, which grades the nodes geometrically on the scale of the
+    customer's age ``T_i`` (where BG/NBD-type predictions have their nearest singularity,
+    ``s = -(alpha + T_i)``) and linearly on the discounting scale ``1/delta``. The order is
+    chosen for ~1e-15 relative accuracy (tests check 1e-10 against ``scipy.integrate.quad``).
+    ``horizon = inf`` (DERT) truncates where ``delta s = 50``. Identical histories are
+    evaluated once.
+
+    Parameters
+    ----------
+    transaction_model
+        Any model with ``expected_purchases(t, frequency, recency, T)``.
+    frequency, recency, T
+        Customer histories in the model's time unit (``recency`` is the BG/NBD ``t_x``).
+    horizon
+        Length of the future window, in the model's time unit; ``>= 0`` or ``math.inf``.
+    discount_rate
+        Continuously compounded discount rate delta per model time unit, finite and ``>= 0``
+        (``> 0`` when ``horizon`` is infinite).
+    n_nodes
+        Quadrature order (default: automatic).
+
+    Returns
+    -------
+    numpy.ndarray
+        DET per customer (expected transactions, discounted), broadcast shape of the inputs.
+    """
+    x, t_x, age = validate_history(frequency, recency, T)
+    shape = np.broadcast_shapes(np.shape(frequency), np.shape(recency), np.shape(T))
+    h, delta = _check_horizon_rate(horizon, discount_rate)
+    if n_nodes is not None and (
+        isinstance(n_nodes, bool) or int(n_nodes) != n_nodes or n_nodes < 1
+    ):
+        raise InvalidInputError(f"n_nodes must be a positive integer; got {n_nodes!r}")
+    (xu, tu, Tu), _, inverse = collapse_rows(x.reshape(-1), t_x.reshape(-1), age.reshape(-1))
+    out = np.empty(xu.size)
+    if h == 0.0:
+        out[:] = 0.0
+    elif delta == 0.0:
+        out = _checked(transaction_model.expected_purchases(h, xu, tu, Tu), xu.size)
+    else:
+        s_end = h if math.isfinite(h) else _TAIL_EFOLDS / delta
+        u_end_all = np.log1p(s_end / Tu) + delta * s_end / _KAPPA
+        n = n_nodes if n_nodes is not None else _n_nodes(float(u_end_all.max()))
+        nodes, weights = _gauss_legendre(int(n))
+        chunk = max(1, _CHUNK_ELEMENTS // nodes.size)
+        for lo in range(0, xu.size, chunk):
+            sl = slice(lo, lo + chunk)
+            c, u_end = Tu[sl], u_end_all[sl]
+            u = nodes[:, None] * u_end[None, :]
+            s, ds_du = _time_of_u(u, np.broadcast_to(c, u.shape), delta)
+            e = _checked(transaction_model.expected_purchases(s, xu[sl], tu[sl], c), c.size)
+            integral = (weights @ (np.exp(-delta * s) * e * ds_du)) * u_end
+            value = delta * integral
+            if math.isfinite(h):
+                end = transaction_model.expected_purchases(h, xu[sl], tu[sl], c)
+                value = value + math.exp(-delta * h) * _checked(end, c.size)
+            out[sl] = value
+    result: FloatArray = out[inverse].reshape(shape)
+    return result
+
+
+def _checked(values: ArrayLike, n: int) -> FloatArray:
+    arr = np.asarray(values, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        index = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), arr.shape)
+        raise InvalidInputError(
+            "transaction_model.expected_purchases returned a non-finite value "
+            f"{arr[index]!r} (unique-history index {index[-1]} of {n})"
+        )
+    return arr
+
+
+def _check_horizon_rate(horizon: float, discount_rate: float) -> tuple[float, float]:
+    h = as_scalar(horizon, "horizon", lower=0, allow_inf=True)
+    delta = as_scalar(discount_rate, "discount_rate", lower=0)
+    if math.isinf(h) and delta == 0.0:
+        raise InvalidInputError(
+            "discount_rate must be > 0 when horizon is infinite (undiscounted expected "
+            "residual transactions are infinite)"
+        )
+    return h, delta
+
+
+def _history_and_spend(
+    spend_model: SpendModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    x, t_x, age = validate_history(frequency, recency, T)
+    spend = np.asarray(spend_model.expected_spend(x, monetary_value), dtype=np.float64)
+    shape = np.broadcast_shapes(
+        np.shape(frequency), np.shape(recency), np.shape(T), np.shape(monetary_value)
+    )
+    x, t_x, age, spend = (
+        a.reshape(shape)
+        for a in broadcast_arrays(
+            {"frequency": x, "recency": t_x, "T": age, "monetary_value": spend}
+        )
+    )
+    fail_at("expected spend", "must be finite", spend, ~np.isfinite(spend))
+    return x, t_x, age, spend
+
+
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+    *,
+    horizon: float,
+    discount_rate: float,
+    n_nodes: int | None = None,
+) -> FloatArray:
+    """Discounted customer lifetime value with continuous discounting.
+
+    ``CLV_i = spend_model.expected_spend(x_i, m_i) * DET_i(horizon)`` where
+    ``DET(h) = integral_0^h exp(-discount_rate * s) dE[X(s) | x, t_x, T]`` (see
+    :func:`discounted_expected_transactions`; ``horizon=math.inf`` gives
+    ``E[spend] * DERT``). The value is in the currency of ``monetary_value``.
+
+    Parameters
+    ----------
+    transaction_model
+        Fitted purchase model with ``expected_purchases(t, frequency, recency, T)``
+        (e.g. :class:`~custvalue.clv.BetaGeo`).
+    spend_model
+        Fitted spend model with ``expected_spend(frequency, monetary_value)``
+        (e.g. :class:`~custvalue.clv.GammaGamma`).
+    frequency, recency, T
+        Customer histories **in the time unit the transaction model was fitted on**;
+        ``recency`` is the time of the last purchase since the first (BG/NBD ``t_x``).
+    monetary_value
+        Mean value of the repeat transactions (currency), as for the spend model.
+    horizon
+        Future window length **in the transaction model's time unit** (52 = one year on
+        weekly data); ``>= 0`` or ``math.inf``.
+    discount_rate
+        Continuously compounded discount rate **per that same time unit**, finite, ``>= 0``
+        (``> 0`` if the horizon is infinite). Convert an annual effective rate with
+        :func:`continuous_discount_rate` (10% a year on weekly data: ``ln(1.1)/52``).
+    n_nodes
+        Quadrature order (default: automatic, ~1e-15 relative accuracy).
+
+    Returns
+    -------
+    numpy.ndarray
+        CLV per customer, broadcast shape of the inputs.
+
+    Raises
+    ------
+    InvalidInputError
+        On invalid histories, spends, horizon or rate, or non-finite model predictions.
+
+    Examples
+    --------
+    >>> import math
+    >>> from custvalue.clv import GammaGamma, GammaGammaParams, customer_lifetime_value
+    >>> class Poisson:  # a toy transaction model: 0.5 purchases per week
+    ...     def expected_purchases(self, t, frequency, recency, T):
+    ...         return 0.5 * t + 0 * frequency
+    >>> spend = GammaGamma(GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
+    >>> clv = customer_lifetime_value(Poisson(), spend, [2], [30.0], [39.0], [20.0],
+    ...     horizon=math.inf, discount_rate=continuous_discount_rate(0.1, 52))
+    >>> bool(abs(clv[0] - 22.736 * 0.5 / (math.log(1.1) / 52)) < 1e-2)
+    True
+    """
+    x, t_x, age, spend = _history_and_spend(spend_model, frequency, recency, T, monetary_value)
+    det = discounted_expected_transactions(
+        transaction_model, x, t_x, age, horizon=horizon, discount_rate=discount_rate,
+        n_nodes=n_nodes,
+    )  # fmt: skip
+    out: FloatArray = spend * det
+    return out
+
+
+def lifetimes_customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: SpendModel,
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike,
+    *,
+    months: int = 12,
+    monthly_discount_rate: float = 0.01,
+    freq: Literal["W", "M", "D", "H"] = "D",
+) -> FloatArray:
+    """CLV by lifetimes' monthly-step formula, for users migrating from ``lifetimes``.
+
+    Reproduces ``lifetimes.GammaGammaFitter.customer_lifetime_value(model, frequency, recency,
+    T, monetary_value, time=months, discount_rate=monthly_discount_rate, freq=freq)`` (to
+    ~1e-12 relative at equal parameters):
+    ``sum_{i=1..months} E[spend] (E[X(i f)] - E[X((i-1) f)]) / (1 + monthly_discount_rate)^i``,
+    where ``f`` is the number of data time units per month: 4.345 for ``"W"``, 1 for ``"M"``,
+    30 for ``"D"``, 720 for ``"H"`` (lifetimes' constants; note 4.345 weeks is not a calendar
+    month). Prefer :func:`customer_lifetime_value`, whose units are explicit and whose
+    discounting is exact.
+
+    Parameters
+    ----------
+    months
+        Number of monthly steps (lifetimes' ``time``), a whole number >= 0.
+    monthly_discount_rate
+        Discount rate per month (effective, discrete compounding), finite, >= 0.
+    freq
+        Time unit of ``T`` and ``recency``, as lifetimes' ``freq``.
+    """
+    if freq not in LIFETIMES_UNITS_PER_MONTH:
+        raise InvalidInputError(
+            f"freq must be one of {sorted(LIFETIMES_UNITS_PER_MONTH)}; got {freq!r}"
+        )
+    n_months = as_scalar(months, "months", lower=0, integer=True)
+    rate = as_scalar(monthly_discount_rate, "monthly_discount_rate", lower=0)
+    factor = LIFETIMES_UNITS_PER_MONTH[freq]
+    x, t_x, age, spend = _history_and_spend(spend_model, frequency, recency, T, monetary_value)
+    shape = x.shape
+    (xu, tu, Tu), _, inverse = collapse_rows(x.reshape(-1), t_x.reshape(-1), age.reshape(-1))
+    steps = np.arange(1, int(n_months) + 1)
+    times = steps * (int(factor) if factor.is_integer() else factor)  # as lifetimes computes
+    det = np.zeros(xu.size)
+    if steps.size:
+        grid = np.concatenate([times - factor, times[-1:]]).astype(np.float64)
+        cum = _checked(
+            transaction_model.expected_purchases(grid[:, None], xu, tu, Tu), xu.size
+        )  # grid[k] = times[k] - factor, and grid[k + 1] = times[k]
+        for k, t in enumerate(times):
+            det = det + (cum[k + 1] - cum[k]) / (1.0 + rate) ** (t / factor)
+    out: FloatArray = spend * det[inverse].reshape(shape)
+    return out
