@@ -145,7 +145,7 @@ def broadcast_arrays(arrays: Mapping[str, FloatArray]) -> tuple[FloatArray, ...]
     except ValueError:
         shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
         raise InvalidInputError(f"arguments have incompatible shapes: {shapes}") from None
-    return tuple(np.ascontiguousarray(a) for a in out)
+    return tuple(np.ascontiguousarray(a).reshape(a.shape) for a in out)
 
 
 def validate_history(

@@ -1,0 +1,534 @@
+"""BG/NBD purchase model (Fader, Hardie and Lee 2005): parameters, fitting, predictions.
+
+The math lives in :mod:`custvalue.clv._bgnbd_kernels` as pure functions; this module holds
+the validated, immutable model objects. Times (``recency``, ``T``, ``t``) and ``alpha`` share
+one unit, the caller's (days, weeks, ...); nothing is rescaled behind your back, so the
+reported log-likelihood is comparable with the papers.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from custvalue import _persist
+from custvalue._collapse import collapse_rows
+from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, validate_history
+from custvalue.clv import _bgnbd_kernels as kernels
+from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
+from custvalue.errors import InvalidInputError, PersistenceError
+
+__all__ = ["BetaGeo", "BetaGeoParams"]
+
+FloatArray = NDArray[np.float64]
+PARAM_NAMES = ("r", "alpha", "a", "b")
+_Z95 = 1.959963984540054
+
+
+def _positive(value: Any, name: str) -> float:
+    return as_scalar(value, name, lower=0, lower_inclusive=False)
+
+
+def _positive_r(value: Any) -> float:
+    return _positive(value, "r")
+
+
+def _positive_alpha(value: Any) -> float:
+    return _positive(value, "alpha")
+
+
+def _positive_a(value: Any) -> float:
+    return _positive(value, "a")
+
+
+def _positive_b(value: Any) -> float:
+    return _positive(value, "b")
+
+
+@attrs.frozen
+class BetaGeoParams:
+    """Parameters of the BG/NBD model.
+
+    Attributes
+    ----------
+    r, alpha
+        Shape and rate of the Gamma distribution of the purchase rate ``lambda`` across
+        customers; ``alpha`` is in the data's time unit (mean rate ``r/alpha`` purchases per
+        time unit).
+    a, b
+        Shape parameters of the Beta distribution of the dropout probability ``p``
+        (applied after each repeat purchase).
+
+    All four must be positive and finite (:class:`~custvalue.errors.InvalidInputError`).
+
+    Examples
+    --------
+    >>> BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426).alpha
+    4.414
+    """
+
+    r: float = attrs.field(converter=_positive_r)
+    alpha: float = attrs.field(converter=_positive_alpha)
+    a: float = attrs.field(converter=_positive_a)
+    b: float = attrs.field(converter=_positive_b)
+
+    def as_array(self) -> FloatArray:
+        """The parameters as a float64 array ``[r, alpha, a, b]``."""
+        return np.array([self.r, self.alpha, self.a, self.b], dtype=np.float64)
+
+
+def _cov_eq(left: FloatArray | None, right: FloatArray | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    return bool(np.array_equal(left, right, equal_nan=True))
+
+
+def _history(
+    frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    return validate_history(frequency, recency, T)
+
+
+def _time(t: ArrayLike, name: str = "t") -> FloatArray:
+    return as_float_array(t, name, lower=0)
+
+
+@attrs.frozen
+class BetaGeo:
+    """The BG/NBD model with known or fitted parameters (immutable).
+
+    Build it from parameters, ``BetaGeo(BetaGeoParams(r=..., alpha=..., a=..., b=...))``, or
+    estimate it with :meth:`BetaGeo.fit`. For a model built from parameters the fit
+    information (``log_likelihood``, ``covariance``, ``stderr``, ``n_customers``,
+    ``diagnostics``) is ``None``.
+
+    Inputs use the BG/NBD notation: ``frequency`` = number of *repeat* purchases ``x``,
+    ``recency`` = time of the last purchase measured from the first one (``t_x``, **not**
+    time since the last purchase), ``T`` = time from the first purchase to the end of the
+    observation window. All times, and the parameter ``alpha``, are in one unit, the data's.
+
+    Attributes
+    ----------
+    params
+        The parameters ``r, alpha, a, b``.
+    log_likelihood
+        Total log-likelihood at the optimum, in the data's time unit (FHL 2005 eq. 6);
+        -9582.43 on the CDNOW sample in weeks.
+    covariance
+        Inverse of the observed information, shape ``(4, 4)``, order ``r, alpha, a, b``
+        (NaN when the information is singular).
+    n_customers
+        Number of customers fitted (sum of the weights).
+    diagnostics
+        Convergence report of the optimizer.
+
+    References
+    ----------
+    Fader, Hardie and Lee (2005), "Counting your customers" the easy way, Marketing Science
+    24(2), 275-284.
+
+    Examples
+    --------
+    >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    >>> round(float(model.probability_alive(2, 30.43, 38.86)), 4)
+    0.7266
+    >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 3)
+    1.226
+    """
+
+    params: BetaGeoParams = attrs.field(validator=attrs.validators.instance_of(BetaGeoParams))
+    log_likelihood: float | None = None
+    covariance: FloatArray | None = attrs.field(default=None, eq=attrs.cmp_using(eq=_cov_eq))
+    n_customers: float | None = None
+    diagnostics: FitDiagnostics | None = None
+
+    # ------------------------------------------------------------------ fitting
+    @classmethod
+    def fit(
+        cls,
+        frequency: ArrayLike,
+        recency: ArrayLike,
+        T: ArrayLike,
+        *,
+        weights: ArrayLike | None = None,
+        strict: bool = False,
+        initial: BetaGeoParams | None = None,
+    ) -> BetaGeo:
+        """Fit by maximum likelihood (FHL 2005 eq. 6).
+
+        Identical ``(frequency, recency, T)`` rows are collapsed into weights, so the cost
+        grows with the number of distinct histories. The optimizer works in log-parameters
+        with the analytic gradient and reports standard errors from the observed information.
+
+        Parameters
+        ----------
+        frequency
+            Repeat purchases ``x`` per customer (whole numbers >= 0), shape ``(n,)``.
+        recency
+            Time of the last purchase since the first (``t_x``), ``0 <= recency <= T``; 0
+            when ``frequency`` is 0. Data time unit.
+        T
+            Time from the first purchase to the end of the window (> 0). Data time unit.
+        weights
+            Optional number of customers sharing each row (>= 0), shape ``(n,)``.
+        strict
+            Raise :class:`~custvalue.errors.ConvergenceError` instead of warning when the fit
+            does not converge cleanly.
+        initial
+            Starting parameters (default: ``r = 1``, ``alpha`` = mean T / (mean x + 1),
+            ``a = b = 1``).
+
+        Returns
+        -------
+        BetaGeo
+            A new fitted model.
+
+        Raises
+        ------
+        InvalidInputError
+            For invalid histories or weights (message names the argument and index).
+        ConvergenceError
+            With ``strict=True``, when the fit does not converge.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the fit does not converge cleanly (e.g. no repeat buyers at all).
+        """
+        x, t_x, age = _history(frequency, recency, T)
+        x, t_x, age = x.ravel(), t_x.ravel(), age.ravel()
+        if weights is None:
+            w = np.ones_like(x)
+        else:
+            w = as_float_array(weights, "weights", lower=0)
+            if w.shape != x.shape:
+                w = broadcast_arrays({"frequency": x, "weights": w})[1].copy()
+        if x.size == 0 or not np.any(w > 0):
+            raise InvalidInputError("frequency must hold at least one customer (weight > 0)")
+        keep = w > 0
+        (ux, utx, uT), uw, _ = collapse_rows(x[keep], t_x[keep], age[keep], weights=w[keep])
+        total = float(uw.sum())
+
+        def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+            r, alpha, a, b = theta
+            with np.errstate(all="ignore"):
+                ll = kernels.log_likelihood(ux, utx, uT, r, alpha, a, b)
+                grads = kernels.log_likelihood_gradient(ux, utx, uT, r, alpha, a, b)
+            value = float(uw @ ll)
+            gradient = np.array([float(uw @ g) for g in grads])
+            return value, gradient
+
+        if initial is None:
+            mean_x = float(uw @ ux) / total
+            mean_T = float(uw @ uT) / total
+            start = [1.0, mean_T / (mean_x + 1.0), 1.0, 1.0]
+        else:
+            start = list(initial.as_array())
+        result = maximize_likelihood(
+            objective, start, names=PARAM_NAMES, total_weight=total, strict=strict
+        )
+        r, alpha, a, b = (float(v) for v in result.params)
+        return cls(
+            BetaGeoParams(r=r, alpha=alpha, a=a, b=b),
+            log_likelihood=result.log_likelihood,
+            covariance=result.covariance,
+            n_customers=total,
+            diagnostics=result.diagnostics,
+        )
+
+    # --------------------------------------------------------------- fit summary
+    @property
+    def stderr(self) -> FloatArray | None:
+        """Standard errors of ``r, alpha, a, b`` (sqrt of the covariance diagonal), or None."""
+        if self.covariance is None:
+            return None
+        out: FloatArray = np.sqrt(np.diag(self.covariance))
+        return out
+
+    @property
+    def aic(self) -> float | None:
+        """Akaike information criterion ``2k - 2 LL`` (k = 4), or None if not fitted."""
+        if self.log_likelihood is None:
+            return None
+        return 8.0 - 2.0 * self.log_likelihood
+
+    @property
+    def bic(self) -> float | None:
+        """Bayesian information criterion ``k ln(n) - 2 LL``, or None if not fitted."""
+        if self.log_likelihood is None or self.n_customers is None:
+            return None
+        return 4.0 * math.log(self.n_customers) - 2.0 * self.log_likelihood
+
+    def _rows(self) -> list[tuple[str, float, float, float, float]]:
+        se = self.stderr
+        rows = []
+        for i, name in enumerate(PARAM_NAMES):
+            value = float(getattr(self.params, name))
+            s = float(se[i]) if se is not None else math.nan
+            rows.append((name, value, s, value - _Z95 * s, value + _Z95 * s))
+        return rows
+
+    def summary(self) -> str:
+        """A readable report: parameters, standard errors, 95% intervals, LL, AIC, BIC, n."""
+        lines = ["BG/NBD model (BetaGeo)"]
+        lines.append(
+            f"{'param':<8}{'estimate':>14}{'std err':>12}{'95% lower':>12}{'95% upper':>12}"
+        )
+        for name, value, s, lo, hi in self._rows():
+            lines.append(f"{name:<8}{value:>14.6g}{s:>12.4g}{lo:>12.4g}{hi:>12.4g}")
+        if self.log_likelihood is None:
+            lines.append("built from parameters (not fitted): no standard errors or likelihood")
+        else:
+            lines.append(f"log-likelihood  {self.log_likelihood:.4f}")
+            lines.append(f"AIC {self.aic:.4f}   BIC {self.bic:.4f}   n = {self.n_customers:g}")
+            if self.diagnostics is not None:
+                status = "yes" if self.diagnostics.converged else "NO"
+                lines.append(f"converged: {status} ({self.diagnostics.message})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        head = "".join(
+            f"<th>{h}</th>" for h in ("param", "estimate", "std err", "95% lower", "95% upper")
+        )
+        body = "".join(
+            f"<tr><td>{n}</td><td>{v:.6g}</td><td>{s:.4g}</td><td>{lo:.4g}</td><td>{hi:.4g}</td></tr>"
+            for n, v, s, lo, hi in self._rows()
+        )
+        foot = ""
+        if self.log_likelihood is not None:
+            conv = self.diagnostics.message if self.diagnostics is not None else ""
+            foot = (
+                f"<p>log-likelihood {self.log_likelihood:.4f}; AIC {self.aic:.4f}; "
+                f"BIC {self.bic:.4f}; n = {self.n_customers:g}; {html.escape(conv)}</p>"
+            )
+        return (
+            "<div><strong>BG/NBD model (BetaGeo)</strong>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}</div>"
+        )
+
+    # --------------------------------------------------------------- predictions
+    def _p(self) -> tuple[float, float, float, float]:
+        p = self.params
+        return p.r, p.alpha, p.a, p.b
+
+    def log_likelihood_per_customer(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """Per-customer log-likelihood (FHL 2005 eq. 6) in the data's time unit.
+
+        Parameters
+        ----------
+        frequency, recency, T
+            Customer histories (see :meth:`fit`); they broadcast together.
+
+        Returns
+        -------
+        numpy.ndarray
+            Broadcast shape of the inputs.
+        """
+        x, t_x, age = _history(frequency, recency, T)
+        return kernels.log_likelihood(x, t_x, age, *self._p())
+
+    def probability_alive(
+        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """P(the customer is still alive at T | history), FHL (2008) eq. (1).
+
+        Exactly 1 for customers without repeat purchases: in the BG/NBD model dropout can
+        only happen right after a repeat purchase (the MBG/NBD variant differs).
+
+        Parameters
+        ----------
+        frequency, recency, T
+            Customer histories (see :meth:`fit`); they broadcast together.
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1], broadcast shape of the inputs.
+        """
+        x, t_x, age = _history(frequency, recency, T)
+        return kernels.probability_alive(x, t_x, age, *self._p())
+
+    def expected_purchases(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """Expected purchases in ``(T, T + t]`` given the history, FHL (2005) eq. (10).
+
+        Parameters
+        ----------
+        t
+            Length of the future window (>= 0), data time unit.
+        frequency, recency, T
+            Customer histories (see :meth:`fit`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Broadcast shape of all four arguments.
+        """
+        x, t_x, age = _history(frequency, recency, T)
+        tt, x, t_x, age = broadcast_arrays(
+            {"t": _time(t), "frequency": x, "recency": t_x, "T": age}
+        )
+        return kernels.expected_purchases_conditional(tt, x, t_x, age, *self._p())
+
+    def probability_no_purchase(
+        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+    ) -> FloatArray:
+        """P(no purchase in ``(T, T + t]`` | history).
+
+        ``1 - P(alive) [1 - ((alpha+T)/(alpha+T+t))^(r+x)]``.
+
+        Parameters
+        ----------
+        t
+            Length of the future window (>= 0), data time unit.
+        frequency, recency, T
+            Customer histories (see :meth:`fit`).
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1], broadcast shape of all four arguments.
+        """
+        x, t_x, age = _history(frequency, recency, T)
+        tt, x, t_x, age = broadcast_arrays(
+            {"t": _time(t), "frequency": x, "recency": t_x, "T": age}
+        )
+        return kernels.probability_no_purchase_conditional(tt, x, t_x, age, *self._p())
+
+    def expected_purchases_new(self, t: ArrayLike) -> FloatArray:
+        """E[X(t)]: expected repeat purchases in ``(0, t]`` of a new customer, FHL (2005) eq. (9).
+
+        Parameters
+        ----------
+        t
+            Time since the first purchase (>= 0), data time unit; any shape.
+
+        Examples
+        --------
+        >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+        >>> round(float(model.expected_purchases_new(39.0)), 3)
+        1.197
+        """
+        return kernels.expected_purchases_new(_time(t), *self._p())
+
+    def log_probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> FloatArray:
+        """ln P(X(t) = n) for a new customer (FHL 2005 eq. 8), computed in log space."""
+        nn = as_float_array(n, "n", lower=0, integer=True)
+        nn, tt = broadcast_arrays({"n": nn, "t": _time(t)})
+        return kernels.log_probability_of_purchases(nn, tt, *self._p())
+
+    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> FloatArray:
+        """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases by ``t``.
+
+        FHL (2005) eq. (8), in log space with the negative-binomial tail from the regularised
+        incomplete beta function, so it is exact for ``n`` in the thousands (and sums to 1).
+
+        Parameters
+        ----------
+        n
+            Number of repeat purchases (whole number >= 0).
+        t
+            Time since the first purchase (>= 0), data time unit.
+
+        Returns
+        -------
+        numpy.ndarray
+            Broadcast shape of ``n`` and ``t``.
+
+        Examples
+        --------
+        >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+        >>> round(float(model.probability_of_purchases(0, 39.0)), 7)
+        0.5737864
+        """
+        out: FloatArray = np.exp(self.log_probability_of_purchases(n, t))
+        return out
+
+    # --------------------------------------------------------------- persistence
+    def to_json(self) -> str:
+        """Serialise to a versioned JSON document (kind ``"BetaGeo"``), bit-exact."""
+        payload: dict[str, Any] = {
+            "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
+            "fit": None,
+        }
+        if self.log_likelihood is not None:
+            d = self.diagnostics
+            payload["fit"] = {
+                "log_likelihood": _persist.encode_float(self.log_likelihood),
+                "covariance": None
+                if self.covariance is None
+                else _persist.encode_array(self.covariance),
+                "n_customers": None
+                if self.n_customers is None
+                else _persist.encode_float(self.n_customers),
+                "diagnostics": None if d is None else attrs.asdict(d),
+            }
+            if d is not None:
+                payload["fit"]["diagnostics"]["gradient_norm"] = _persist.encode_float(
+                    d.gradient_norm
+                )
+        return _persist.dumps("BetaGeo", payload)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> BetaGeo:
+        """Load a model written by :meth:`to_json`.
+
+        Raises
+        ------
+        PersistenceError
+            For malformed documents, another kind, or a newer schema version.
+        """
+        payload = _persist.loads(text, "BetaGeo")
+        raw = _persist.require(payload, "params", dict, "payload")
+        try:
+            values = {
+                n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
+                for n in PARAM_NAMES
+            }
+            params = BetaGeoParams(**values)
+        except InvalidInputError as exc:
+            raise PersistenceError(f"invalid parameters in document: {exc}") from None
+        fit = payload.get("fit")
+        if fit is None:
+            return cls(params)
+        if not isinstance(fit, dict):
+            raise PersistenceError("payload: field 'fit' must be an object or null")
+        ll = _persist.decode_float(
+            _persist.require(fit, "log_likelihood", (int, float, str), "fit")
+        )
+        cov_doc = fit.get("covariance")
+        cov = None if cov_doc is None else _persist.decode_array(cov_doc, "covariance")
+        if cov is not None and (cov.shape != (4, 4) or cov.dtype != np.float64):
+            raise PersistenceError("fit: covariance must be a 4x4 float array")
+        n_doc = fit.get("n_customers")
+        n_cust = None if n_doc is None else _persist.decode_float(n_doc, "n_customers")
+        d_doc = fit.get("diagnostics")
+        diag = None
+        if d_doc is not None:
+            if not isinstance(d_doc, dict):
+                raise PersistenceError("fit: field 'diagnostics' must be an object")
+            r = _persist.require
+            diag = FitDiagnostics(
+                converged=r(d_doc, "converged", bool, "diagnostics"),
+                message=r(d_doc, "message", str, "diagnostics"),
+                n_iterations=r(d_doc, "n_iterations", int, "diagnostics"),
+                gradient_norm=_persist.decode_float(
+                    r(d_doc, "gradient_norm", (int, float, str), "diagnostics"), "gradient_norm"
+                ),
+                at_bound=r(d_doc, "at_bound", bool, "diagnostics"),
+                hessian_positive_definite=r(
+                    d_doc, "hessian_positive_definite", bool, "diagnostics"
+                ),
+            )
+        return cls(params, log_likelihood=ll, covariance=cov, n_customers=n_cust, diagnostics=diag)
