@@ -1,0 +1,170 @@
+"""Pure Markov-chain kernels on numpy arrays (no validation; callers validate).
+
+Every function takes a row-stochastic matrix ``P`` of shape (n, n) (``P[i, j]`` = probability
+of moving from state ``i`` to state ``j`` in one period) and works for any ``n``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+__all__ = [
+    "absorbing_fundamentals",
+    "count_pairs",
+    "discounted_value",
+    "forecast_distribution",
+    "hitting_probability",
+    "posterior_mean",
+    "reaches",
+    "simulate_paths",
+    "transition_mle",
+]
+
+
+def count_pairs(paths: IntArray, n_states: int) -> IntArray:
+    """Count moves between consecutive columns of ``paths`` (shape (customers, periods)).
+
+    Entries ``< 0`` mean "not observed"; a pair with either side unobserved is skipped. The
+    last observation of each path is censored: it contributes no transition.
+    """
+    a, b = paths[:, :-1].ravel(), paths[:, 1:].ravel()
+    seen = (a >= 0) & (b >= 0)
+    flat = np.bincount(a[seen] * n_states + b[seen], minlength=n_states * n_states)
+    return flat.reshape(n_states, n_states).astype(np.int64)
+
+
+def transition_mle(counts: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Maximum-likelihood transition matrix and standard errors from counted transitions.
+
+    ``p_ij = n_ij / n_i`` and ``se_ij = sqrt(p_ij (1 - p_ij) / n_i)`` (multinomial rows, e.g.
+    Anderson & Goodman 1957). Rows with ``n_i = 0`` are returned as NaN for the caller to handle.
+    """
+    n_i = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = counts / n_i
+        se = np.sqrt(p * (1.0 - p) / n_i)
+    return p, se
+
+
+def posterior_mean(counts: FloatArray, prior: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Dirichlet posterior mean and standard deviation of each transition row.
+
+    Posterior row ``Dirichlet(n_ij + a_ij)``: mean ``(n_ij + a_ij) / (n_i + sum_j a_ij)``, sd
+    ``sqrt(m (1 - m) / (alpha_0 + 1))`` with ``alpha_0 = n_i + sum_j a_ij``.
+    """
+    alpha = counts + prior
+    alpha0 = alpha.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = alpha / alpha0
+        sd = np.sqrt(m * (1.0 - m) / (alpha0 + 1.0))
+    return m, sd
+
+
+def discounted_value(
+    P: FloatArray, rewards: FloatArray, discount_rate: float, horizon: int | None
+) -> FloatArray:
+    """Expected discounted reward by starting state (Pfeifer & Carraway 2000).
+
+    ``V_T = sum_{t=0..T} (P / (1 + d))^t R`` (reward of the current period received now,
+    undiscounted); for ``horizon=None`` the infinite-horizon closed form
+    ``V = (I - P / (1 + d))^-1 R`` (Pfeifer & Carraway 2000, eq. 7), which needs ``d > 0`` or
+    a chain where reward stops (handled by the caller).
+    """
+    M = P / (1.0 + discount_rate)
+    if horizon is None:
+        solved: FloatArray = np.linalg.solve(np.eye(P.shape[0]) - M, rewards).astype(np.float64)
+        return solved
+    total: FloatArray = rewards.astype(np.float64).copy()
+    term: FloatArray = rewards.astype(np.float64).copy()
+    for _ in range(horizon):
+        term = M @ term
+        total += term
+    return total
+
+
+def absorbing_fundamentals(
+    P: FloatArray, absorbing: NDArray[np.bool_]
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Fundamental-matrix facts of an absorbing chain (Kemeny & Snell 1960, ch. III).
+
+    With ``P = [[Q, R], [0, I]]``: ``N = (I - Q)^-1``, expected periods in transient states
+    before absorption ``t = N 1``, its variance ``(2N - I) t - t*t``, absorption probabilities
+    ``B = N R``. Returns ``(N, t, var_t, B)`` over the transient states in their original order.
+    """
+    tr = ~absorbing
+    Q = P[np.ix_(tr, tr)]
+    R = P[np.ix_(tr, absorbing)]
+    eye = np.eye(Q.shape[0])
+    N: FloatArray = np.linalg.inv(eye - Q).astype(np.float64)
+    t: FloatArray = N.sum(axis=1)
+    var: FloatArray = (2.0 * N - eye) @ t - t * t
+    B: FloatArray = N @ R
+    return N, t, var, B
+
+
+def hitting_probability(P: FloatArray, target: int) -> FloatArray:
+    """Probability of ever entering state ``target`` from each state (now or later).
+
+    The minimal non-negative solution of ``h = P h`` off the target with ``h_target = 1``
+    (Norris 1997, Thm 1.3.2): states that cannot reach the target get 0; for the others the
+    linear system is non-singular. For ``target`` itself the value is the return probability
+    (probability of ever coming back after leaving, counting an immediate stay).
+    """
+    n = P.shape[0]
+    goal = np.zeros(n, dtype=bool)
+    goal[target] = True
+    can = reaches(P, goal)
+    h = np.zeros(n)
+    h[target] = 1.0
+    idx = np.flatnonzero(can & (np.arange(n) != target))
+    if idx.size:
+        Q = P[np.ix_(idx, idx)]
+        b = P[idx, target]
+        h[idx] = np.linalg.solve(np.eye(idx.size) - Q, b)
+    ret = P[target, target] + P[target] @ np.where(np.arange(n) == target, 0.0, h)
+    out: FloatArray = h.copy()
+    out[target] = ret
+    return out
+
+
+def reaches(P: FloatArray, targets: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """States with a positive-probability path (of length >= 0) into the ``targets`` set."""
+    can: NDArray[np.bool_] = targets.copy()
+    adj = P > 0
+    while True:
+        grown: NDArray[np.bool_] = can | adj[:, can].any(axis=1)
+        if (grown == can).all():
+            return can
+        can = grown
+
+
+def forecast_distribution(P: FloatArray, start: FloatArray, periods: int) -> FloatArray:
+    """Cohort distribution over states ``k = 0..periods`` ahead: ``x_k = x_0 P^k``.
+
+    Returns shape (periods + 1, n); ``start`` may be shares or customer counts.
+    """
+    out = np.empty((periods + 1, P.shape[0]))
+    out[0] = start
+    for k in range(periods):
+        out[k + 1] = out[k] @ P
+    return out
+
+
+def simulate_paths(
+    P: FloatArray, start: IntArray, periods: int, rng: np.random.Generator
+) -> IntArray:
+    """Simulate state paths, vectorised over customers. Shape (customers, periods + 1)."""
+    cum = np.cumsum(P, axis=1)
+    n = P.shape[1]
+    last = n - 1 - np.argmax((P > 0)[:, ::-1], axis=1)  # last state with positive probability
+    cum[np.arange(n)[None, :] >= last[:, None]] = 1.0  # rows that sum to 1 - eps
+    paths = np.empty((start.size, periods + 1), dtype=np.int64)
+    paths[:, 0] = start
+    for k in range(periods):
+        u = rng.random(start.size)
+        paths[:, k + 1] = (u[:, None] >= cum[paths[:, k]]).sum(axis=1)
+    return paths

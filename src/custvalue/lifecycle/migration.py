@@ -1,0 +1,413 @@
+"""Customer migration between lifecycle stages as a Markov chain (Pfeifer & Carraway 2000).
+
+A :class:`MigrationModel` holds a 4 x 4 transition matrix over :class:`Stage` (rows: stage now,
+columns: stage one period later). It answers: the value of a customer by starting stage, the
+absorbing-chain facts when TERMINATE is absorbing, the cohort forecast ``k`` periods ahead, a
+Monte Carlo simulation, and what-if changes of one transition probability. Estimation from
+observed transitions lives in :mod:`custvalue.lifecycle.estimation`.
+
+References
+----------
+Pfeifer, P. E. and Carraway, R. L. (2000). Modeling customer relationships as Markov chains.
+*Journal of Interactive Marketing* 14(2), 43-55.
+Kemeny, J. G. and Snell, J. L. (1960). *Finite Markov Chains*. Van Nostrand, ch. III.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from custvalue._validation import as_float_array, as_scalar
+from custvalue.errors import InvalidInputError
+from custvalue.lifecycle import _markov
+from custvalue.lifecycle._common import (
+    ROW_SUM_TOLERANCE,
+    STAGE_NAMES,
+    as_count,
+    as_rng,
+    check_stochastic,
+    html_table,
+)
+from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_float64
+from custvalue.lifecycle.stages import ALLOWED_TRANSITIONS, Stage, as_stage, as_stage_codes
+
+__all__ = ["AbsorbingFacts", "MigrationModel", "StageValue", "WhatIf"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+Renormalize = Literal["proportional", "stay"]
+
+
+def _rewards(value: ArrayLike) -> FloatArray:
+    r = as_float_array(value, "rewards", ndim=1)
+    if r.shape != (len(Stage),):
+        raise InvalidInputError(f"rewards must have shape (4,) (one per stage); got {r.shape}")
+    return r
+
+
+def _horizon(value: Any) -> int | None:
+    return None if value is None else as_count(value, "horizon")
+
+
+@attrs.frozen
+class StageValue(JsonMixin):
+    """Expected discounted net reward of a customer by starting stage.
+
+    Attributes
+    ----------
+    values
+        Shape (4,), in :class:`Stage` order, in the money unit of ``rewards``.
+    rewards
+        Expected net reward per period in each stage, shape (4,).
+    discount_rate
+        Discount rate per period.
+    horizon
+        Number of future periods counted (``None``: infinite horizon).
+    """
+
+    values: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+    rewards: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+    discount_rate: float
+    horizon: int | None
+
+    def _repr_html_(self) -> str:
+        h = "infinite" if self.horizon is None else f"{self.horizon} periods"
+        rows = [(n, r, v) for n, r, v in zip(STAGE_NAMES, self.rewards, self.values, strict=True)]
+        cap = f"value by starting stage (d = {self.discount_rate:g} per period, horizon {h})"
+        return html_table(["stage", "reward per period", "value"], rows, cap)
+
+
+@attrs.frozen
+class AbsorbingFacts(JsonMixin):
+    """Facts of the chain with TERMINATE absorbing (Kemeny & Snell 1960, ch. III).
+
+    Attributes
+    ----------
+    fundamental_matrix
+        ``N = (I - Q)^-1`` over the transient stages ACQUIRE, RETAIN, RECOVER (shape (3, 3)):
+        expected number of periods spent in stage ``j`` starting from stage ``i``, the starting
+        period included.
+    expected_periods
+        ``t = N 1``: expected number of periods before termination, by starting transient stage
+        (shape (3,)), the starting period included.
+    variance_periods
+        Variance of that number of periods, ``(2N - I) t - t*t``.
+    probability_reach_retain
+        Probability of ever being in RETAIN (now or later), by starting stage (shape (4,)); for
+        RETAIN itself the probability of ever returning after the next move.
+    probability_recover_to_retain
+        Probability that a customer in RECOVER ever returns to RETAIN (before termination).
+    """
+
+    fundamental_matrix: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+    expected_periods: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+    variance_periods: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+    probability_reach_retain: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+    probability_recover_to_retain: float
+
+    def _repr_html_(self) -> str:
+        rows = [
+            (
+                STAGE_NAMES[i],
+                *self.fundamental_matrix[i],
+                self.expected_periods[i],
+                np.sqrt(self.variance_periods[i]),
+            )
+            for i in range(3)
+        ]
+        head = ["from \\ to", *STAGE_NAMES[:3], "E[periods]", "sd[periods]"]
+        cap = (
+            "fundamental matrix N; P(RECOVER ever returns to RETAIN) = "
+            f"{self.probability_recover_to_retain:.4g}"
+        )
+        return html_table(head, rows, cap)
+
+
+@attrs.frozen
+class WhatIf(JsonMixin):
+    """Change in customer value after changing one transition probability.
+
+    Attributes
+    ----------
+    before, after
+        :class:`StageValue` under the original and the changed matrix.
+    matrix_after
+        The changed transition matrix.
+    difference
+        ``after.values - before.values``, shape (4,).
+    """
+
+    before: StageValue
+    after: StageValue
+    matrix_after: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+
+    @property
+    def difference(self) -> FloatArray:
+        """Change in value per starting stage (after minus before)."""
+        return self.after.values - self.before.values
+
+    def _repr_html_(self) -> str:
+        rows = list(
+            zip(STAGE_NAMES, self.before.values, self.after.values, self.difference, strict=True)
+        )
+        return html_table(["stage", "value before", "value after", "change"], rows)
+
+
+def _check_model(instance: MigrationModel, attribute: Any, value: FloatArray) -> None:
+    check_stochastic(value, "matrix")
+
+
+@attrs.frozen
+class MigrationModel(JsonMixin):
+    """A Markov chain over the four lifecycle stages.
+
+    Parameters
+    ----------
+    matrix
+        Transition matrix per period, shape (4, 4), rows and columns in :class:`Stage` order.
+        Entries in [0, 1]; every row sums to 1 within ``ROW_SUM_TOLERANCE`` (1e-9); transitions
+        not in ``ALLOWED_TRANSITIONS`` (other than staying) must have probability 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from custvalue.lifecycle import MigrationModel
+    >>> P = [[0.0, 0.6, 0.0, 0.4], [0.0, 0.8, 0.2, 0.0], [0.0, 0.3, 0.4, 0.3], [0, 0, 0, 1]]
+    >>> v = MigrationModel(P).value([0.0, 100.0, 20.0, 0.0], discount_rate=0.1)
+    >>> np.round(v.values, 2)
+    array([296.  , 542.67, 264.  ,   0.  ])
+    """
+
+    matrix: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ, validator=_check_model)
+
+    # ----------------------------------------------------------------- value
+    def value(
+        self, rewards: ArrayLike, discount_rate: float, *, horizon: int | None = None
+    ) -> StageValue:
+        """Expected discounted net reward by starting stage (Pfeifer & Carraway 2000).
+
+        ``V_T = sum_{t=0..T} (P / (1 + d))^t R`` with the current period's reward received
+        now; ``horizon=None`` uses the closed form ``V = (I - P / (1 + d))^-1 R`` (eq. 7).
+
+        Parameters
+        ----------
+        rewards
+            Expected net reward per period in each stage, shape (4,), money per period.
+        discount_rate
+            Discount rate per period, >= 0. With ``d = 0`` and an infinite horizon, every stage
+            must reach a zero-reward absorbing stage (e.g. TERMINATE absorbing, reward 0); the
+            value is then the expected total reward until absorption.
+        horizon
+            Number of future periods (0: the current period only); ``None``: infinite.
+
+        Raises
+        ------
+        InvalidInputError
+            Bad shapes or values, or an infinite undiscounted value that diverges.
+        """
+        R = _rewards(rewards)
+        d = as_scalar(discount_rate, "discount_rate", lower=0)
+        T = _horizon(horizon)
+        if T is None and d == 0:
+            values = self._undiscounted_value(R)
+        else:
+            values = _markov.discounted_value(self.matrix, R, d, T)
+        return StageValue(values=values, rewards=R, discount_rate=d, horizon=T)
+
+    def _undiscounted_value(self, R: FloatArray) -> FloatArray:
+        P = self.matrix
+        sink = (np.diag(P) == 1.0) & (R == 0.0)
+        if not _markov.reaches(P, sink).all():
+            raise InvalidInputError(
+                "discount_rate = 0 with an infinite horizon diverges: not every stage reaches an "
+                "absorbing stage with reward 0; use discount_rate > 0 or a finite horizon"
+            )
+        out = np.zeros(len(Stage))
+        free = ~sink
+        Q = P[np.ix_(free, free)]
+        out[free] = np.linalg.solve(np.eye(int(free.sum())) - Q, R[free])
+        return out
+
+    # ----------------------------------------------------------- absorbing chain
+    def absorbing(self) -> AbsorbingFacts:
+        """Absorbing-chain facts; TERMINATE must be absorbing and reachable from every stage.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``P[TERMINATE, TERMINATE] != 1`` (use :meth:`with_absorbing_terminate` to make
+            it so, an explicit modelling choice) or some stage can never terminate.
+        """
+        P = self.matrix
+        t = int(Stage.TERMINATE)
+        if abs(P[t, t] - 1.0) > ROW_SUM_TOLERANCE:
+            raise InvalidInputError(
+                f"TERMINATE is not absorbing (P[TERMINATE, TERMINATE] = {P[t, t]!r}); call "
+                ".with_absorbing_terminate() first if that is the intended model"
+            )
+        absorbing = np.arange(len(Stage)) == t
+        ok = _markov.reaches(P, absorbing)
+        if not ok.all():
+            k = int(np.flatnonzero(~ok)[0])
+            raise InvalidInputError(
+                f"stage {Stage(k).name} never reaches TERMINATE, so the expected time to "
+                "termination is infinite"
+            )
+        N, steps, var, _ = _markov.absorbing_fundamentals(P, absorbing)
+        h = _markov.hitting_probability(P, int(Stage.RETAIN))
+        return AbsorbingFacts(
+            fundamental_matrix=N,
+            expected_periods=steps,
+            variance_periods=var,
+            probability_reach_retain=h,
+            probability_recover_to_retain=float(h[int(Stage.RECOVER)]),
+        )
+
+    def with_absorbing_terminate(self) -> MigrationModel:
+        """A copy with TERMINATE made absorbing (no re-acquisition)."""
+        P = self.matrix.copy()
+        P[int(Stage.TERMINATE)] = np.eye(len(Stage))[int(Stage.TERMINATE)]
+        return MigrationModel(P)
+
+    # ----------------------------------------------------------- forecast and simulation
+    def forecast(self, start: ArrayLike, periods: int) -> FloatArray:
+        """Stage distribution of a cohort ``0..periods`` periods ahead, ``x_k = x_0 P^k``.
+
+        Parameters
+        ----------
+        start
+            Customers (or shares) per stage now, shape (4,), >= 0.
+        periods
+            Number of periods ahead, >= 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (periods + 1, 4); row ``k`` is the expected distribution after ``k`` periods,
+            in the unit of ``start`` (its total is preserved).
+        """
+        x0 = as_float_array(start, "start", lower=0, ndim=1)
+        if x0.shape != (len(Stage),):
+            raise InvalidInputError(f"start must have shape (4,); got {x0.shape}")
+        return _markov.forecast_distribution(self.matrix, x0, as_count(periods, "periods"))
+
+    def simulate(self, start_stages: ArrayLike, periods: int, *, rng: Any) -> IntArray:
+        """Simulate each customer's stage path (vectorised over customers).
+
+        Parameters
+        ----------
+        start_stages
+            Stage (name or code) of each simulated customer now, shape (n,).
+        periods
+            Number of periods to simulate.
+        rng
+            ``numpy.random.Generator`` or integer seed.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 stage codes, shape (n, periods + 1); column 0 is ``start_stages``.
+        """
+        start = np.atleast_1d(as_stage_codes(start_stages, "start_stages")).ravel()
+        return _markov.simulate_paths(self.matrix, start, as_count(periods, "periods"), as_rng(rng))
+
+    def simulate_value(
+        self,
+        start_stages: ArrayLike,
+        rewards: ArrayLike,
+        discount_rate: float,
+        periods: int,
+        *,
+        rng: Any,
+    ) -> FloatArray:
+        """Simulated discounted reward ``sum_{t=0..periods} R[s_t] / (1 + d)^t`` per customer."""
+        R = _rewards(rewards)
+        d = as_scalar(discount_rate, "discount_rate", lower=0)
+        paths = self.simulate(start_stages, periods, rng=rng)
+        disc = (1.0 + d) ** -np.arange(paths.shape[1], dtype=np.float64)
+        return R[paths] @ disc
+
+    # ----------------------------------------------------------- what-if
+    def with_transition(
+        self,
+        from_stage: Stage | str | int,
+        to_stage: Stage | str | int,
+        probability: float,
+        *,
+        renormalize: Renormalize = "proportional",
+    ) -> MigrationModel:
+        """A copy with ``P[from, to] = probability``, the row renormalised to sum to 1.
+
+        Parameters
+        ----------
+        from_stage, to_stage
+            The transition to change (names, codes or :class:`Stage`); must be allowed.
+        probability
+            New probability, in [0, 1].
+        renormalize
+            ``"proportional"`` (default): the other entries of the row are scaled by
+            ``(1 - p_new) / (1 - p_old)``, keeping their ratios. ``"stay"``: the difference is
+            taken from (or given to) the probability of staying, ``P[from, from]``.
+
+        Raises
+        ------
+        InvalidInputError
+            Illegal transition, probability outside [0, 1], or a row that cannot be
+            renormalised by the chosen rule (no other mass to scale; staying would go negative).
+        """
+        i = as_stage(from_stage, "from_stage")
+        j = as_stage(to_stage, "to_stage")
+        p = as_scalar(probability, "probability", lower=0, upper=1)
+        if i != j and (i, j) not in ALLOWED_TRANSITIONS:
+            raise InvalidInputError(f"illegal transition {i.name} -> {j.name} cannot be changed")
+        P = self.matrix.copy()
+        old = P[i, j]
+        if renormalize == "proportional":
+            rest = 1.0 - old
+            if rest <= 0.0 and p < 1.0:
+                raise InvalidInputError(
+                    f"row {i.name} has no other mass to scale (P[{i.name}, {j.name}] = 1); "
+                    "use renormalize='stay' or change the row directly"
+                )
+            scale = (1.0 - p) / rest if rest > 0 else 0.0
+            P[i] *= scale
+        elif renormalize == "stay":
+            if i == j:
+                raise InvalidInputError("renormalize='stay' cannot change the staying probability")
+            P[i, i] -= p - old
+            if P[i, i] < -ROW_SUM_TOLERANCE:
+                raise InvalidInputError(
+                    f"renormalize='stay': P[{i.name}, {i.name}] would become {P[i, i]!r} < 0"
+                )
+            P[i, i] = max(P[i, i], 0.0)
+        else:
+            raise InvalidInputError(
+                f"renormalize must be 'proportional' or 'stay'; got {renormalize!r}"
+            )
+        P[i, j] = p
+        return MigrationModel(P)
+
+    def what_if(
+        self,
+        from_stage: Stage | str | int,
+        to_stage: Stage | str | int,
+        probability: float,
+        rewards: ArrayLike,
+        discount_rate: float,
+        *,
+        horizon: int | None = None,
+        renormalize: Renormalize = "proportional",
+    ) -> WhatIf:
+        """Value by stage before and after :meth:`with_transition` (same arguments)."""
+        changed = self.with_transition(from_stage, to_stage, probability, renormalize=renormalize)
+        before = self.value(rewards, discount_rate, horizon=horizon)
+        after = changed.value(rewards, discount_rate, horizon=horizon)
+        return WhatIf(before=before, after=after, matrix_after=changed.matrix)
+
+    def _repr_html_(self) -> str:
+        rows = [(STAGE_NAMES[i], *self.matrix[i]) for i in range(len(Stage))]
+        return html_table(["from \\ to", *STAGE_NAMES], rows, "transition matrix per period")
