@@ -1,0 +1,338 @@
+"""The per-segment table and the labelled-customers result shared by every classifier.
+
+Every classifier in :mod:`custvalue.segments` ends the same way: integer segment codes (one
+per customer), the segment names, and a value array go through :func:`segment_table`, and the
+labels plus the table are returned as a :class:`Segmentation`. This is the ONE place where the
+table is computed, rendered and persisted.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from custvalue import _persist
+from custvalue.errors import InvalidInputError, PersistenceError
+
+__all__ = ["SegmentTable", "Segmentation", "make_segmentation", "segment_table"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def _frozen_array(value: Any) -> NDArray[Any]:
+    arr = np.array(value, copy=True)
+    arr.setflags(write=False)
+    return arr
+
+
+def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):,.4g}" if abs(float(value)) < 1e4 else f"{float(value):,.0f}"
+    return html.escape(str(value))
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_format(v)}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return (
+        f"<table><caption>{html.escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+@attrs.frozen(eq=False)
+class SegmentTable:
+    """Per-segment summary: one row per segment, numpy columns.
+
+    Attributes
+    ----------
+    segment : tuple of str
+        Segment names, in table order.
+    count : numpy.ndarray of int64, shape (n_segments,)
+        Number of customers in each segment.
+    customer_share : numpy.ndarray, shape (n_segments,)
+        ``count / total number of customers``.
+    value_total : numpy.ndarray, shape (n_segments,)
+        Sum of the value array over the segment (in the value's unit, e.g. dollars).
+    value_share : numpy.ndarray, shape (n_segments,)
+        ``value_total / sum of all values``; NaN when the sum of all values is 0. With negative
+        values a share can be below 0 or above 1 (the segments still sum to 1).
+    value_mean : numpy.ndarray, shape (n_segments,)
+        ``value_total / count``; NaN for an empty segment.
+    value_name : str
+        What the value column measures (``"value"``, ``"profit"``, ``"clv"`` ...).
+    extra_names : tuple of str
+        Names of additional per-segment totals (e.g. ``("revenue", "cost")`` for the pyramid).
+    extra_totals : numpy.ndarray, shape (n_segments, len(extra_names))
+        Sum of each additional array over the segment.
+    """
+
+    segment: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    count: IntArray = attrs.field(converter=_frozen_array)
+    customer_share: FloatArray = attrs.field(converter=_frozen_array)
+    value_total: FloatArray = attrs.field(converter=_frozen_array)
+    value_share: FloatArray = attrs.field(converter=_frozen_array)
+    value_mean: FloatArray = attrs.field(converter=_frozen_array)
+    value_name: str = "value"
+    extra_names: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    extra_totals: FloatArray = attrs.field(
+        default=attrs.Factory(lambda self: np.zeros((len(self.segment), 0)), takes_self=True),
+        converter=_frozen_array,
+    )
+
+    def __len__(self) -> int:
+        return len(self.segment)
+
+    def extra(self, name: str) -> FloatArray:
+        """The per-segment total of the additional column ``name``."""
+        if name not in self.extra_names:
+            raise InvalidInputError(f"name must be one of {self.extra_names}; got {name!r}")
+        column: FloatArray = self.extra_totals[:, self.extra_names.index(name)]
+        return column
+
+    def row(self, segment: str) -> dict[str, Any]:
+        """All columns of one segment as a dict of Python scalars."""
+        if segment not in self.segment:
+            raise InvalidInputError(f"segment must be one of {self.segment}; got {segment!r}")
+        i = self.segment.index(segment)
+        out: dict[str, Any] = {
+            "segment": segment,
+            "count": int(self.count[i]),
+            "customer_share": float(self.customer_share[i]),
+            f"{self.value_name}_total": float(self.value_total[i]),
+            f"{self.value_name}_share": float(self.value_share[i]),
+            f"{self.value_name}_mean": float(self.value_mean[i]),
+        }
+        for j, name in enumerate(self.extra_names):
+            out[f"{name}_total"] = float(self.extra_totals[i, j])
+        return out
+
+    def to_text(self) -> str:
+        """A plain-text rendering (fixed-width columns), e.g. for printing in a terminal."""
+        header = self._header()
+        rows = [[str(c) if isinstance(c, str) else _format(c) for c in r] for r in self._rows()]
+        widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
+
+        def line(cells: Sequence[str]) -> str:
+            first = cells[0].ljust(widths[0])
+            rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
+            return "  ".join([first, *rest])
+
+        lines = [line(header), *(line(r) for r in rows)]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _header(self) -> list[str]:
+        v = self.value_name
+        extra = [f"{n}_total" for n in self.extra_names]
+        return [
+            "segment",
+            "count",
+            "customer_share",
+            f"{v}_total",
+            f"{v}_share",
+            f"{v}_mean",
+            *extra,
+        ]
+
+    def _rows(self) -> list[list[Any]]:
+        return [
+            [
+                self.segment[i],
+                int(self.count[i]),
+                float(self.customer_share[i]),
+                float(self.value_total[i]),
+                float(self.value_share[i]),
+                float(self.value_mean[i]),
+                *(float(x) for x in self.extra_totals[i]),
+            ]
+            for i in range(len(self.segment))
+        ]
+
+    def _repr_html_(self) -> str:
+        caption = f"{len(self.segment)} segments, {int(self.count.sum()):,} customers"
+        return _html_table(self._header(), self._rows(), caption)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON payload (used by :meth:`to_json` and by results that embed a table)."""
+        return {
+            "segment": list(self.segment),
+            "count": _persist.encode_array(self.count),
+            "customer_share": _persist.encode_array(self.customer_share),
+            "value_total": _persist.encode_array(self.value_total),
+            "value_share": _persist.encode_array(self.value_share),
+            "value_mean": _persist.encode_array(self.value_mean),
+            "value_name": self.value_name,
+            "extra_names": list(self.extra_names),
+            "extra_totals": _persist.encode_array(self.extra_totals),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> SegmentTable:
+        """Inverse of :meth:`to_payload`."""
+        where = "SegmentTable"
+        names = _persist.require(payload, "segment", list, where)
+        extra = _persist.require(payload, "extra_names", list, where)
+        if not all(isinstance(s, str) for s in [*names, *extra]):
+            raise PersistenceError(f"{where}: segment and extra names must be strings")
+        arrays = {
+            key: _persist.decode_array(_persist.require(payload, key, dict, where), key)
+            for key in (
+                "count",
+                "customer_share",
+                "value_total",
+                "value_share",
+                "value_mean",
+                "extra_totals",
+            )
+        }
+        for key, arr in arrays.items():
+            expected = (len(names), len(extra)) if key == "extra_totals" else (len(names),)
+            if arr.shape != expected:
+                raise PersistenceError(f"{where}: field {key!r} has shape {arr.shape}")
+        return cls(
+            segment=tuple(names),
+            value_name=_persist.require(payload, "value_name", str, where),
+            extra_names=tuple(extra),
+            **arrays,
+        )
+
+    def to_json(self) -> str:
+        """Serialise to a versioned JSON document (bit-exact round trip)."""
+        return _persist.dumps("SegmentTable", self.to_payload())
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> SegmentTable:
+        """Load a table written by :meth:`to_json`."""
+        return cls.from_payload(_persist.loads(text, "SegmentTable"))
+
+
+def segment_table(
+    codes: NDArray[np.integer[Any]],
+    names: Sequence[str],
+    value: FloatArray | None = None,
+    *,
+    value_name: str = "value",
+    extra: Mapping[str, FloatArray] | None = None,
+) -> SegmentTable:
+    """Build the per-segment table from integer codes (``0 <= code < len(names)``).
+
+    ``value`` defaults to 1 per customer (then the value columns count customers). Inputs are
+    trusted (callers validate); the work is a few ``np.bincount`` passes, O(n).
+    """
+    n_seg = len(names)
+    n = codes.shape[0]
+    weights = np.ones(n) if value is None else value
+    count = np.bincount(codes, minlength=n_seg).astype(np.int64)
+    total = np.bincount(codes, weights=weights, minlength=n_seg).astype(np.float64)
+    grand = float(weights.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        customer_share = count / n if n else np.full(n_seg, np.nan)
+        value_share = total / grand if grand != 0 else np.full(n_seg, np.nan)
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    extra = dict(extra or {})
+    extra_totals = np.zeros((n_seg, len(extra)))
+    for j, arr in enumerate(extra.values()):
+        extra_totals[:, j] = np.bincount(codes, weights=arr, minlength=n_seg)
+    return SegmentTable(
+        segment=tuple(names),
+        count=count,
+        customer_share=customer_share,
+        value_total=total,
+        value_share=value_share,
+        value_mean=mean,
+        value_name=value_name,
+        extra_names=tuple(extra),
+        extra_totals=extra_totals,
+    )
+
+
+@attrs.frozen(eq=False)
+class Segmentation:
+    """Customers labelled with segments, plus the per-segment table.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of int, shape (n_customers,)
+        Segment of each customer as an index into ``segments`` (compact; see :attr:`labels`).
+    segments : tuple of str
+        Segment names; ``segments[codes[i]]`` is customer ``i``'s segment.
+    table : SegmentTable
+        Count, share of customers, total / share / mean of the value per segment.
+    """
+
+    codes: NDArray[np.int64] = attrs.field(converter=_frozen_array)
+    segments: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    table: SegmentTable
+
+    @property
+    def labels(self) -> NDArray[np.str_]:
+        """Segment name of each customer, shape (n_customers,)."""
+        out: NDArray[np.str_] = np.asarray(self.segments, dtype=str)[self.codes]
+        return out
+
+    def mask(self, segment: str) -> NDArray[np.bool_]:
+        """Boolean mask of the customers in ``segment``."""
+        if segment not in self.segments:
+            raise InvalidInputError(f"segment must be one of {self.segments}; got {segment!r}")
+        mask: NDArray[np.bool_] = self.codes == self.segments.index(segment)
+        return mask
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def _repr_html_(self) -> str:
+        return self.table._repr_html_()
+
+    def __str__(self) -> str:
+        return self.table.to_text()
+
+    def to_json(self) -> str:
+        """Serialise to a versioned JSON document (bit-exact round trip)."""
+        payload = {
+            "codes": _persist.encode_array(self.codes),
+            "segments": list(self.segments),
+            "table": self.table.to_payload(),
+        }
+        return _persist.dumps("Segmentation", payload)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Segmentation:
+        """Load a segmentation written by :meth:`to_json`."""
+        payload = _persist.loads(text, "Segmentation")
+        codes = _persist.decode_array(_persist.require(payload, "codes", dict, "Segmentation"))
+        segments = _persist.require(payload, "segments", list, "Segmentation")
+        table = SegmentTable.from_payload(_persist.require(payload, "table", dict, "Segmentation"))
+        if codes.dtype != np.int64 or codes.ndim != 1:
+            raise PersistenceError("Segmentation: codes must be a 1-D integer array")
+        if codes.size and (codes.min() < 0 or codes.max() >= len(segments)):
+            raise PersistenceError("Segmentation: codes out of range of the segment names")
+        return cls(codes=codes, segments=tuple(segments), table=table)
+
+
+def make_segmentation(
+    codes: NDArray[np.integer[Any]],
+    names: Sequence[str],
+    value: FloatArray | None = None,
+    *,
+    value_name: str = "value",
+    extra: Mapping[str, FloatArray] | None = None,
+) -> Segmentation:
+    """Labels plus table in one step (the common ending of every classifier)."""
+    codes64 = np.asarray(codes, dtype=np.int64)
+    table = segment_table(codes64, names, value, value_name=value_name, extra=extra)
+    return Segmentation(codes=codes64, segments=tuple(names), table=table)
