@@ -181,8 +181,7 @@ def _positive_finite(instance: Any, attribute: Any, value: float) -> None:
 def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
     x = as_float_array(frequency, "frequency", lower=0, integer=True)
     m = as_float_array(monetary_value, "monetary_value", lower=0)
-    shape = np.broadcast_shapes(x.shape, m.shape)  # broadcast_arrays turns 0-d into 1-d
-    x, m = (a.reshape(shape) for a in broadcast_arrays({"frequency": x, "monetary_value": m}))
+    x, m = broadcast_arrays({"frequency": x, "monetary_value": m})
     fail_at(
         "monetary_value",
         "must be > 0 where frequency > 0 (the Gamma-Gamma model needs positive spends)",
@@ -451,6 +450,20 @@ class GammaGamma:
         out: FloatArray = np.sqrt(np.diag(self.covariance))
         return out
 
+    @property
+    def aic(self) -> float | None:
+        """Akaike information criterion ``2k - 2 LL`` (k = 3), or None if not fitted."""
+        if self.log_likelihood is None:
+            return None
+        return 6.0 - 2.0 * self.log_likelihood
+
+    @property
+    def bic(self) -> float | None:
+        """Bayesian information criterion ``k ln(n) - 2 LL`` (n = repeat buyers), or None."""
+        if self.log_likelihood is None or not self.n_customers:
+            return None
+        return 3.0 * math.log(self.n_customers) - 2.0 * self.log_likelihood
+
     def _rows(self) -> list[tuple[str, float, float, float, float]]:
         se = self.stderr
         rows = []
@@ -462,14 +475,16 @@ class GammaGamma:
         return rows
 
     def _fit_stats(self) -> list[tuple[str, str]]:
-        ll = self.log_likelihood
-        n = self.n_customers
+        ll, n, aic, bic = self.log_likelihood, self.n_customers, self.aic, self.bic
         out = []
-        if ll is not None:
+        if ll is None:
+            out.append(("fit", "built from parameters (not fitted): no SEs or likelihood"))
+        else:
             out.append(("log-likelihood", f"{ll:.4f}"))
-            out.append(("AIC", f"{2 * 3 - 2 * ll:.4f}"))
-            if n:
-                out.append(("BIC", f"{3 * math.log(n) - 2 * ll:.4f}"))
+        if aic is not None:
+            out.append(("AIC", f"{aic:.4f}"))
+        if bic is not None:
+            out.append(("BIC", f"{bic:.4f}"))
         if n is not None:
             out.append(("repeat buyers used (n)", f"{n:g}"))
         if self.n_excluded is not None:
@@ -509,6 +524,9 @@ class GammaGamma:
             "<table><caption>Gamma-Gamma spend model</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}{stats_rows}</tbody></table>"
         )
+
+    def __str__(self) -> str:
+        return self.summary()
 
     def __repr__(self) -> str:
         p = self.params

@@ -158,7 +158,7 @@ def discounted_expected_transactions(
         DET per customer (expected transactions, discounted), broadcast shape of the inputs.
     """
     x, t_x, age = validate_history(frequency, recency, T)
-    shape = np.broadcast_shapes(np.shape(frequency), np.shape(recency), np.shape(T))
+    shape = x.shape
     h, delta = _check_horizon_rate(horizon, discount_rate)
     if n_nodes is not None and (
         isinstance(n_nodes, bool) or int(n_nodes) != n_nodes or n_nodes < 1
@@ -224,14 +224,8 @@ def _history_and_spend(
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     x, t_x, age = validate_history(frequency, recency, T)
     spend = np.asarray(spend_model.expected_spend(x, monetary_value), dtype=np.float64)
-    shape = np.broadcast_shapes(
-        np.shape(frequency), np.shape(recency), np.shape(T), np.shape(monetary_value)
-    )
-    x, t_x, age, spend = (
-        a.reshape(shape)
-        for a in broadcast_arrays(
-            {"frequency": x, "recency": t_x, "T": age, "monetary_value": spend}
-        )
+    x, t_x, age, spend = broadcast_arrays(
+        {"frequency": x, "recency": t_x, "T": age, "monetary_value": spend}
     )
     fail_at("expected spend", "must be finite", spend, ~np.isfinite(spend))
     return x, t_x, age, spend
