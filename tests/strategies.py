@@ -47,3 +47,57 @@ def purchase_histories(
         txs.append(tx)
         Ts.append(T)
     return xs, txs, Ts
+
+
+# --------------------------------------------------------------------------------------------
+# Segmentation (tests/segments/): per-customer arrays with many ties, spend pairs, shares
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def customer_values(
+    draw: st.DrawFn, *, min_size: int = 1, max_size: int = 60, negative: bool = True
+) -> list[float]:
+    """Per-customer values, either from a small pool (many ties) or continuous."""
+    n = draw(st.integers(min_size, max_size))
+    lo = -1e4 if negative else 0.0
+    if draw(st.booleans()):
+        pool = draw(st.lists(st.floats(lo, 1e4), min_size=1, max_size=6))
+        return [draw(st.sampled_from(pool)) for _ in range(n)]
+    return draw(st.lists(st.floats(lo, 1e4), min_size=n, max_size=n))
+
+
+@st.composite
+def rfm_histories(
+    draw: st.DrawFn, *, min_size: int = 1, max_size: int = 60
+) -> tuple[list[int], list[int], list[int]]:
+    """(time_since_last_purchase, purchase_count, total_spend) as whole numbers with ties.
+
+    Whole numbers keep strictly increasing transforms exact in floating point.
+    """
+    n = draw(st.integers(min_size, max_size))
+    top = draw(st.sampled_from([3, 10, 400]))  # few distinct values -> collapsing bins
+    since = draw(st.lists(st.integers(0, top), min_size=n, max_size=n))
+    count = draw(st.lists(st.integers(1, min(top, 30) + 1), min_size=n, max_size=n))
+    spend = draw(st.lists(st.integers(-50, 50 * top), min_size=n, max_size=n))
+    return since, count, spend
+
+
+@st.composite
+def spend_pairs(
+    draw: st.DrawFn, *, min_size: int = 1, max_size: int = 40
+) -> tuple[list[float], list[float]]:
+    """(firm_spend, category_spend) with 0 <= firm <= category and category > 0."""
+    n = draw(st.integers(min_size, max_size))
+    category = draw(st.lists(st.floats(0.01, 1e5), min_size=n, max_size=n))
+    frac = draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))
+    return [c * f for c, f in zip(category, frac, strict=True)], category
+
+
+@st.composite
+def share_vectors(draw: st.DrawFn, size: int) -> list[float]:
+    """``size`` non-negative shares summing to 1 (zeros allowed)."""
+    weights = draw(st.lists(st.integers(0, 10), min_size=size, max_size=size))
+    if sum(weights) == 0:
+        weights[0] = 1
+    return [w / sum(weights) for w in weights]
