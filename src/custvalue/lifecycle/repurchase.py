@@ -1,0 +1,552 @@
+"""Repurchase intent after service failures: the failure -> complaint -> resolution tree.
+
+Customers split into those without a service failure (share ``1 - f``) and with one (``f``);
+those with a failure into non-complainers (``1 - c``) and complainers (``c``); complainers into
+resolved quickly (``q``), resolved (``s``) and not resolved (``u``), ``q + s + u = 1``. Each of
+the five leaves has a repurchase-intent rate, and the overall rate is
+
+``R = (1 - f) r0 + f [ (1 - c) r_nc + c (q r_q + s r_s + u r_u) ]``.
+
+The tree is stored in the *exclusive* reading ("resolved" = resolved but not quickly); the
+*inclusive* reading ("resolved" includes "resolved quickly") converts losslessly with
+:meth:`RepurchaseTree.inclusive` and :meth:`RepurchaseTree.from_inclusive`.
+
+References
+----------
+TARP (Technical Assistance Research Programs) (1979, 1986). *Consumer Complaint Handling in
+America*. U.S. Office of Consumer Affairs, as reported in secondary sources (see
+``docs/lifecycle.md``).
+de Matos, C. A., Henrique, J. L. and Rossi, C. A. V. (2007). Service recovery paradox: a
+meta-analysis. *Journal of Service Research* 10(1), 60-77.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from custvalue._validation import as_float_array, as_scalar
+from custvalue.errors import InvalidInputError
+from custvalue.lifecycle._common import html_table
+from custvalue.lifecycle._json import JsonMixin
+from custvalue.lifecycle.migration import MigrationModel, Renormalize, WhatIf
+from custvalue.lifecycle.stages import Stage
+
+__all__ = [
+    "LEAVES",
+    "SHARE_TOLERANCE",
+    "TARP_RATES",
+    "InclusiveResolution",
+    "MoveGain",
+    "RepurchaseTree",
+    "TarpRates",
+    "intent_derivative_complaint_share",
+    "link_recovery",
+    "recovery_what_if",
+    "repurchase_intent",
+    "tarp_tree",
+]
+
+FloatArray = NDArray[np.float64]
+Population = Literal["failures", "complainers"]
+Basis = Literal["population", "failures", "complainers"]
+
+#: Leaf names in order: no failure, failure without complaint, complaint resolved quickly,
+#: complaint resolved (not quickly), complaint not resolved.
+LEAVES = ("no_failure", "no_complaint", "resolved_quickly", "resolved", "unresolved")
+_TARGETS = (*LEAVES, "complained")
+SHARE_TOLERANCE = 1e-9
+
+
+def repurchase_intent(
+    f: ArrayLike,
+    c: ArrayLike,
+    q: ArrayLike,
+    s: ArrayLike,
+    u: ArrayLike,
+    r0: ArrayLike,
+    r_nc: ArrayLike,
+    r_q: ArrayLike,
+    r_s: ArrayLike,
+    r_u: ArrayLike,
+) -> FloatArray:
+    """Overall repurchase-intent rate of the tree (all arguments broadcast).
+
+    ``R = (1 - f) r0 + f [(1 - c) r_nc + c (q r_q + s r_s + u r_u)]`` (REFERENCE.md,
+    repurchase-intent facts; TARP 1979).
+    """
+    f_, c_ = np.asarray(f, float), np.asarray(c, float)
+    complained = np.asarray(q) * r_q + np.asarray(s) * r_s + np.asarray(u) * r_u
+    out: FloatArray = (1 - f_) * r0 + f_ * ((1 - c_) * np.asarray(r_nc) + c_ * complained)
+    return out
+
+
+def intent_derivative_complaint_share(
+    f: ArrayLike,
+    q: ArrayLike,
+    s: ArrayLike,
+    u: ArrayLike,
+    r_nc: ArrayLike,
+    r_q: ArrayLike,
+    r_s: ArrayLike,
+    r_u: ArrayLike,
+) -> FloatArray:
+    """``dR/dc = f [(q r_q + s r_s + u r_u) - r_nc]``: effect of a higher complaint share."""
+    complained = np.asarray(q) * r_q + np.asarray(s) * r_s + np.asarray(u) * r_u
+    out: FloatArray = np.asarray(f, float) * (complained - np.asarray(r_nc))
+    return out
+
+
+def _unit(name: str) -> Any:
+    def convert(value: Any) -> float:
+        return as_scalar(value, name, lower=0, upper=1)
+
+    return attrs.field(converter=convert)
+
+
+@attrs.frozen
+class InclusiveResolution(JsonMixin):
+    """The complainer branch in the *inclusive* reading ("resolved" includes "quickly").
+
+    Attributes
+    ----------
+    resolved_share
+        Share of complainers whose complaint was resolved at all (quickly or not).
+    resolved_rate
+        Repurchase intent of all resolved complainers.
+    quick_share, quick_rate
+        Share of complainers resolved quickly (part of ``resolved_share``) and their intent.
+    unresolved_share, unresolved_rate
+        Share of complainers not resolved (``1 - resolved_share``) and their intent.
+    """
+
+    resolved_share: float = _unit("resolved_share")
+    resolved_rate: float = _unit("resolved_rate")
+    quick_share: float = _unit("quick_share")
+    quick_rate: float = _unit("quick_rate")
+    unresolved_share: float = _unit("unresolved_share")
+    unresolved_rate: float = _unit("unresolved_rate")
+
+
+@attrs.frozen
+class MoveGain(JsonMixin):
+    """Effect of moving customers between leaves of a :class:`RepurchaseTree`.
+
+    Attributes
+    ----------
+    moved_share
+        Share of the whole customer base moved.
+    intent_change
+        Change in the overall repurchase-intent rate (a share of the customer base).
+    customers
+        Extra intending customers (``intent_change * n_customers``; NaN without n_customers).
+    money
+        ``customers * value_per_customer`` (NaN without both).
+    after
+        The tree after the move.
+    """
+
+    moved_share: float
+    intent_change: float
+    customers: float
+    money: float
+    after: RepurchaseTree
+
+
+@attrs.frozen
+class RepurchaseTree(JsonMixin):
+    """Service failure -> complaint -> resolution tree with a repurchase rate per leaf.
+
+    All shares and rates are in [0, 1]; ``quick_share + resolved_share + unresolved_share``
+    must equal 1 within ``SHARE_TOLERANCE`` (1e-9). Shares are conditional: ``failure_share``
+    of all customers, ``complaint_share`` of those with a failure, the three resolution shares
+    of complainers ("resolved" excludes "resolved quickly"; see :meth:`from_inclusive`).
+    """
+
+    failure_share: float = _unit("failure_share")
+    complaint_share: float = _unit("complaint_share")
+    quick_share: float = _unit("quick_share")
+    resolved_share: float = _unit("resolved_share")
+    unresolved_share: float = _unit("unresolved_share")
+    no_failure_rate: float = _unit("no_failure_rate")
+    no_complaint_rate: float = _unit("no_complaint_rate")
+    quick_rate: float = _unit("quick_rate")
+    resolved_rate: float = _unit("resolved_rate")
+    unresolved_rate: float = _unit("unresolved_rate")
+
+    def __attrs_post_init__(self) -> None:
+        total = self.quick_share + self.resolved_share + self.unresolved_share
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise InvalidInputError(
+                "quick_share + resolved_share + unresolved_share must equal 1 (shares of "
+                f"complainers, 'resolved' excluding 'resolved quickly'); got {total!r}"
+            )
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def from_leaves(cls, leaf_shares: ArrayLike, leaf_rates: ArrayLike) -> RepurchaseTree:
+        """Build from the five leaf shares of the whole customer base and the leaf rates.
+
+        Both have shape (5,) in :data:`LEAVES` order; the shares sum to 1. Conditional shares
+        of an empty branch (no failures, or no complainers) are set to 0 (0, 0, 1 for the
+        resolution shares), which leaves every total unchanged.
+        """
+        w = as_float_array(leaf_shares, "leaf_shares", lower=0, upper=1, ndim=1)
+        r = as_float_array(leaf_rates, "leaf_rates", lower=0, upper=1, ndim=1)
+        if w.shape != (5,) or r.shape != (5,):
+            raise InvalidInputError(
+                f"leaf_shares and leaf_rates need shape (5,); got {w.shape}, {r.shape}"
+            )
+        if abs(w.sum() - 1.0) > SHARE_TOLERANCE:
+            raise InvalidInputError(f"leaf_shares must sum to 1; got {float(w.sum())!r}")
+        return cls._from_weights(w, r, None)
+
+    @classmethod
+    def _from_weights(
+        cls, w: FloatArray, r: FloatArray, like: RepurchaseTree | None
+    ) -> RepurchaseTree:
+        f = float(w[1:].sum())
+        complainers = float(w[2:].sum())
+        if complainers > 0:
+            q, s, u = (float(x) for x in w[2:] / complainers)
+        elif like is not None:
+            q, s, u = like.quick_share, like.resolved_share, like.unresolved_share
+        else:
+            q, s, u = 0.0, 0.0, 1.0
+        c = complainers / f if f > 0 else (like.complaint_share if like else 0.0)
+        return cls(min(f, 1.0), min(c, 1.0), q, s, u, *(float(x) for x in r))
+
+    @classmethod
+    def from_inclusive(
+        cls,
+        *,
+        failure_share: float,
+        complaint_share: float,
+        no_failure_rate: float,
+        no_complaint_rate: float,
+        resolution: InclusiveResolution,
+    ) -> RepurchaseTree:
+        """Build from the inclusive reading of the complainer branch.
+
+        ``resolved (excl.) share = S - q`` and ``its rate = (S r_S - q r_q) / (S - q)``.
+
+        Raises
+        ------
+        InvalidInputError
+            If ``quick_share > resolved_share``, ``resolved_share + unresolved_share != 1``, or
+            the implied rate of the resolved-not-quickly leaf falls outside [0, 1].
+        """
+        res = resolution
+        S, q = res.resolved_share, res.quick_share
+        if q > S + SHARE_TOLERANCE:
+            raise InvalidInputError(
+                f"quick_share ({q!r}) cannot exceed the inclusive resolved_share ({S!r})"
+            )
+        if abs(S + res.unresolved_share - 1.0) > SHARE_TOLERANCE:
+            raise InvalidInputError(
+                "inclusive reading: resolved_share + unresolved_share must equal 1; got "
+                f"{S + res.unresolved_share!r}"
+            )
+        s = max(S - q, 0.0)
+        rate = (S * res.resolved_rate - q * res.quick_rate) / s if s > 0 else res.resolved_rate
+        if not -SHARE_TOLERANCE <= rate <= 1 + SHARE_TOLERANCE:
+            raise InvalidInputError(
+                f"inclusive reading: resolved_rate {res.resolved_rate!r} with quick_rate "
+                f"{res.quick_rate!r} and quick share {q / S:.4g} of resolved implies a rate of "
+                f"{rate:.4g} for resolved-not-quickly complainers, outside [0, 1]"
+            )
+        return cls(
+            failure_share, complaint_share, q, s, res.unresolved_share,
+            no_failure_rate, no_complaint_rate, res.quick_rate, min(max(rate, 0.0), 1.0),
+            res.unresolved_rate,
+        )  # fmt: skip
+
+    def inclusive(self) -> InclusiveResolution:
+        """The complainer branch in the inclusive reading (same tree, same totals)."""
+        S = self.quick_share + self.resolved_share
+        q, s = self.quick_share, self.resolved_share
+        rate = (q * self.quick_rate + s * self.resolved_rate) / S if S > 0 else self.resolved_rate
+        return InclusiveResolution(
+            resolved_share=S,
+            resolved_rate=min(rate, 1.0),
+            quick_share=q,
+            quick_rate=self.quick_rate,
+            unresolved_share=self.unresolved_share,
+            unresolved_rate=self.unresolved_rate,
+        )
+
+    # ------------------------------------------------------------ totals
+    @property
+    def leaf_shares(self) -> FloatArray:
+        """Share of the whole customer base in each leaf, shape (5,), :data:`LEAVES` order."""
+        f, c = self.failure_share, self.complaint_share
+        res = np.array([self.quick_share, self.resolved_share, self.unresolved_share])
+        return np.array([1 - f, f * (1 - c), *(f * c * res)])
+
+    @property
+    def leaf_rates(self) -> FloatArray:
+        """Repurchase-intent rate of each leaf, shape (5,), :data:`LEAVES` order."""
+        return np.array(
+            [
+                self.no_failure_rate,
+                self.no_complaint_rate,
+                self.quick_rate,
+                self.resolved_rate,
+                self.unresolved_rate,
+            ]
+        )
+
+    @property
+    def intent(self) -> float:
+        """Overall repurchase-intent rate ``R`` (a convex combination of the leaf rates)."""
+        return float(self.leaf_shares @ self.leaf_rates)
+
+    @property
+    def no_intent_share(self) -> float:
+        """Share of customers without intent to repurchase, ``1 - R``."""
+        return 1.0 - self.intent
+
+    def recovery_rate(self, population: Population = "failures") -> float:
+        """Repurchase intent of customers with a failure (``"failures"``) or of complainers."""
+        r = self.leaf_rates
+        res = np.array([self.quick_share, self.resolved_share, self.unresolved_share])
+        complained = float(res @ r[2:])
+        if population == "complainers":
+            return complained
+        if population != "failures":
+            raise InvalidInputError(
+                f"population must be 'failures' or 'complainers'; got {population!r}"
+            )
+        c = self.complaint_share
+        return (1 - c) * self.no_complaint_rate + c * complained
+
+    def derivative_complaint_share(self) -> float:
+        """``dR/dc = f [(q r_q + s r_s + u r_u) - r_nc]``."""
+        return float(
+            intent_derivative_complaint_share(
+                self.failure_share, self.quick_share, self.resolved_share,
+                self.unresolved_share, self.no_complaint_rate, self.quick_rate,
+                self.resolved_rate, self.unresolved_rate,
+            )
+        )  # fmt: skip
+
+    def lost_customers(self, n_customers: float = 1.0) -> FloatArray:
+        """Each leaf's contribution to customers without intent: ``n * share_k (1 - r_k)``.
+
+        Shape (5,), :data:`LEAVES` order; sums to ``n_customers * no_intent_share``.
+        """
+        n = as_scalar(n_customers, "n_customers", lower=0)
+        out: FloatArray = n * self.leaf_shares * (1.0 - self.leaf_rates)
+        return out
+
+    # ------------------------------------------------------------ what-if
+    def move(
+        self, from_leaf: str, to_leaf: str, amount: float, *, basis: Basis = "population"
+    ) -> RepurchaseTree:
+        """The tree after moving customers from one leaf to another.
+
+        Parameters
+        ----------
+        from_leaf, to_leaf
+            Leaf names (:data:`LEAVES`); ``to_leaf`` may also be ``"complained"``, spreading
+            the moved customers over the complainer leaves in the current ``q : s : u`` ratio
+            (e.g. getting more failing customers to complain).
+        amount
+            How many move, as a share of ``basis``: the whole customer base (``"population"``,
+            default), customers with a failure (``"failures"``, i.e. ``f * amount``), or
+            complainers (``"complainers"``, ``f c * amount``). Moved customers take the rate of
+            their new leaf.
+
+        Raises
+        ------
+        InvalidInputError
+            Unknown leaf, negative amount, or more customers than the source leaf holds.
+        """
+        w, moved = self.leaf_shares, self._moved_share(amount, basis)
+        i, j = (
+            _leaf_index(from_leaf, "from_leaf", LEAVES),
+            _leaf_index(to_leaf, "to_leaf", _TARGETS),
+        )
+        if moved > w[i] + SHARE_TOLERANCE:
+            raise InvalidInputError(
+                f"amount: cannot move a share {moved!r} out of leaf {from_leaf!r}, which holds "
+                f"{float(w[i])!r}"
+            )
+        w[i] = max(w[i] - moved, 0.0)
+        if j == 5:
+            res = np.array([self.quick_share, self.resolved_share, self.unresolved_share])
+            w[2:] += moved * res
+        else:
+            w[j] += moved
+        return RepurchaseTree._from_weights(w, self.leaf_rates, self)
+
+    def _moved_share(self, amount: float, basis: Basis) -> float:
+        a = as_scalar(amount, "amount", lower=0)
+        scale = {
+            "population": 1.0,
+            "failures": self.failure_share,
+            "complainers": self.failure_share * self.complaint_share,
+        }
+        if basis not in scale:
+            raise InvalidInputError(f"basis must be one of {sorted(scale)}; got {basis!r}")
+        return a * scale[basis]
+
+    def gain(
+        self,
+        from_leaf: str,
+        to_leaf: str,
+        amount: float,
+        *,
+        basis: Basis = "population",
+        n_customers: float | None = None,
+        value_per_customer: float | None = None,
+    ) -> MoveGain:
+        """Gain in repurchase intent from :meth:`move` (same arguments), in customers and money.
+
+        ``intent_change = moved * (r_to - r_from)``; e.g. moving complainers from unresolved to
+        resolved quickly gains ``f c (r_q - r_u)`` per unit of the complainer share moved.
+        ``customers = intent_change * n_customers`` and ``money = customers *
+        value_per_customer`` (e.g. the CLV of a retained customer); NaN when not given.
+        """
+        after = self.move(from_leaf, to_leaf, amount, basis=basis)
+        change = after.intent - self.intent
+        n = np.nan if n_customers is None else as_scalar(n_customers, "n_customers", lower=0)
+        v = (
+            np.nan
+            if value_per_customer is None
+            else as_scalar(value_per_customer, "value_per_customer")
+        )
+        return MoveGain(
+            moved_share=self._moved_share(amount, basis),
+            intent_change=change,
+            customers=change * n,
+            money=change * n * v,
+            after=after,
+        )
+
+    def _repr_html_(self) -> str:
+        w, r = self.leaf_shares, self.leaf_rates
+        rows = [(LEAVES[k], w[k], r[k], w[k] * (1 - r[k])) for k in range(5)]
+        cap = f"repurchase intent {self.intent:.4g}; no intent {self.no_intent_share:.4g}"
+        return html_table(["leaf", "share of customers", "intent rate", "lost share"], rows, cap)
+
+
+def _leaf_index(name: str, arg: str, names: tuple[str, ...]) -> int:
+    if name not in names:
+        raise InvalidInputError(f"{arg}: unknown leaf {name!r}; known: {', '.join(names)}")
+    return names.index(name)
+
+
+@attrs.frozen
+class TarpRates:
+    """Repurchase-intent rates by complaint outcome from the TARP studies."""
+
+    did_not_complain: float
+    not_resolved: float
+    resolved: float
+    resolved_quickly: float
+
+
+#: TARP figures as reported in secondary sources: minor problems (loss under $5) and major
+#: problems (loss over $100). No rate is given for customers without a problem.
+TARP_RATES: dict[str, TarpRates] = {
+    "minor": TarpRates(
+        did_not_complain=0.37, not_resolved=0.46, resolved=0.70, resolved_quickly=0.95
+    ),
+    "major": TarpRates(
+        did_not_complain=0.09, not_resolved=0.19, resolved=0.54, resolved_quickly=0.82
+    ),
+}
+
+
+def tarp_tree(
+    problem: Literal["minor", "major"],
+    *,
+    no_failure_rate: float,
+    failure_share: float,
+    complaint_share: float,
+    quick_share: float,
+    resolved_share: float,
+    unresolved_share: float,
+    resolved_reading: Literal["exclusive", "inclusive"] = "exclusive",
+) -> RepurchaseTree:
+    """A :class:`RepurchaseTree` with the TARP rates for ``"minor"`` or ``"major"`` problems.
+
+    TARP gives no rate for customers without a problem, so ``no_failure_rate`` (``r0``) and
+    all shares come from the caller. ``resolved_reading="exclusive"`` reads TARP's "resolved"
+    rate as that of complaints resolved but not quickly (``quick + resolved + unresolved =
+    1``); ``"inclusive"`` reads it as the rate of all resolved complaints, quickly resolved
+    ones included (then ``resolved_share`` includes ``quick_share`` and ``resolved +
+    unresolved = 1``), and converts with :meth:`RepurchaseTree.from_inclusive`.
+    """
+    if problem not in TARP_RATES:
+        raise InvalidInputError(f"problem must be 'minor' or 'major'; got {problem!r}")
+    t = TARP_RATES[problem]
+    if resolved_reading == "exclusive":
+        return RepurchaseTree(
+            failure_share, complaint_share, quick_share, resolved_share, unresolved_share,
+            no_failure_rate, t.did_not_complain, t.resolved_quickly, t.resolved, t.not_resolved,
+        )  # fmt: skip
+    if resolved_reading != "inclusive":
+        raise InvalidInputError(
+            f"resolved_reading must be 'exclusive' or 'inclusive'; got {resolved_reading!r}"
+        )
+    resolution = InclusiveResolution(
+        resolved_share=resolved_share,
+        resolved_rate=t.resolved,
+        quick_share=quick_share,
+        quick_rate=t.resolved_quickly,
+        unresolved_share=unresolved_share,
+        unresolved_rate=t.not_resolved,
+    )
+    return RepurchaseTree.from_inclusive(
+        failure_share=failure_share,
+        complaint_share=complaint_share,
+        no_failure_rate=no_failure_rate,
+        no_complaint_rate=t.did_not_complain,
+        resolution=resolution,
+    )
+
+
+def link_recovery(
+    tree: RepurchaseTree,
+    model: MigrationModel,
+    *,
+    population: Population = "failures",
+    renormalize: Renormalize = "proportional",
+) -> MigrationModel:
+    """Feed the tree's recovery rate into the RECOVER -> RETAIN transition of ``model``.
+
+    ``P[RECOVER, RETAIN]`` becomes :meth:`RepurchaseTree.recovery_rate` (customers with a
+    failure, or complainers only), the rest of the row renormalised by ``renormalize`` (see
+    :meth:`MigrationModel.with_transition`). This reads repurchase intent as the probability
+    of returning to RETAIN within one model period: match the survey's horizon to the period.
+    """
+    rate = tree.recovery_rate(population)
+    return model.with_transition(Stage.RECOVER, Stage.RETAIN, rate, renormalize=renormalize)
+
+
+def recovery_what_if(
+    model: MigrationModel,
+    before: RepurchaseTree,
+    after: RepurchaseTree,
+    rewards: ArrayLike,
+    discount_rate: float,
+    *,
+    population: Population = "failures",
+    horizon: int | None = None,
+    renormalize: Renormalize = "proportional",
+) -> WhatIf:
+    """Change in customer value by stage when complaint handling moves ``before`` -> ``after``.
+
+    Both trees are linked into ``model`` with :func:`link_recovery`; the result compares
+    the values (Pfeifer & Carraway 2000) of the two linked chains.
+    """
+    m0 = link_recovery(before, model, population=population, renormalize=renormalize)
+    m1 = link_recovery(after, model, population=population, renormalize=renormalize)
+    v0 = m0.value(rewards, discount_rate, horizon=horizon)
+    v1 = m1.value(rewards, discount_rate, horizon=horizon)
+    return WhatIf(before=v0, after=v1, matrix_after=m1.matrix)
