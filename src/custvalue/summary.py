@@ -1,0 +1,676 @@
+"""Transaction log -> per-customer summary (frequency, recency, T, monetary value).
+
+The summary is what every purchase model consumes: for each customer the number of *repeat*
+purchases ``frequency`` (the BG/NBD ``x``), the time of the last purchase since the first
+``recency`` (the BG/NBD ``t_x``), the customer's age at the end of observation ``T``, and the
+mean value of the repeat purchases ``monetary_value`` (the Gamma-Gamma ``m_x``).
+
+Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` with
+``freq="D"``):
+
+- Time is counted in whole calendar days. Every date is floored to its day, and all purchases of
+  one customer on one day count as one purchase whose amount is the sum of the day's amounts.
+- ``observation_end`` is a day, inclusive: purchases on that day count, later ones are ignored,
+  and ``T = observation_end - first purchase day``. A customer whose first purchase is on
+  ``observation_end`` has ``T = 0``.
+- Durations are then expressed in ``time_unit`` (see :func:`time_unit_days`): a unit is a
+  *length* of time, not a calendar bucket, so the weekly summary is the daily one divided by 7.
+- Customer ids are returned sorted; integer ids stay ``int64``, all others become strings
+  (compared through ``str()``; ``1`` and ``"1"`` in the same log are an error).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from typing import Any, TypeAlias
+
+import attrs
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from custvalue import _persist
+from custvalue._transactions import (
+    coerce_date_scalar,
+    coerce_dates,
+    coerce_ids,
+    group_purchase_days,
+)
+from custvalue._validation import as_float_array, fail_at
+from custvalue.errors import CustValueError, InvalidInputError, InvalidTypeError, PersistenceError
+
+__all__ = [
+    "CalibrationHoldout",
+    "CustomerSummary",
+    "TimeUnit",
+    "calibration_holdout_split",
+    "summarize_transactions",
+    "time_unit_days",
+    "time_unit_label",
+]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+#: A time unit: ``"D"``, ``"W"``, ``"M"``, ``"Y"`` (optionally with a multiple, ``"2W"``), or a
+#: positive ``datetime.timedelta`` / ``numpy.timedelta64``.
+TimeUnit: TypeAlias = "str | dt.timedelta | np.timedelta64"
+
+#: Length in days of each named unit. A month is a twelfth of the mean Julian year.
+UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
+
+_UNIT_RE = re.compile(r"^\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)?\s*([DWMY])\s*$")
+_UNIT_HELP = (
+    "time_unit must be 'D' (day), 'W' (7 days), 'M' (365.25/12 = 30.4375 days), "
+    "'Y' (365.25 days), a multiple such as '2W', or a positive datetime.timedelta / "
+    "numpy.timedelta64"
+)
+
+
+def time_unit_days(unit: TimeUnit) -> float:
+    """Length of a time unit in days.
+
+    Parameters
+    ----------
+    unit
+        ``"D"`` (1 day), ``"W"`` (7 days), ``"M"`` (365.25 / 12 = 30.4375 days, the mean month
+        of the Julian year), ``"Y"`` (365.25 days), any of them with a positive multiple
+        (``"2W"``, ``"0.5D"``), or a positive ``datetime.timedelta`` or ``numpy.timedelta64``
+        (calendar units ``'M'``/``'Y'`` of ``timedelta64`` are refused: their length varies).
+
+    Returns
+    -------
+    float
+        The unit's length in days (> 0).
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown code, or a non-positive or non-finite length.
+    InvalidTypeError
+        ``unit`` is of another type.
+
+    Examples
+    --------
+    >>> time_unit_days("W"), time_unit_days("M"), time_unit_days("2W")
+    (7.0, 30.4375, 14.0)
+    >>> import datetime
+    >>> time_unit_days(datetime.timedelta(hours=12))
+    0.5
+    """
+    if isinstance(unit, np.timedelta64):
+        code = np.datetime_data(unit.dtype)[0]
+        if code in ("Y", "M", "generic") or np.isnat(unit):
+            raise InvalidInputError(f"{_UNIT_HELP}; got {unit!r}")
+        days = float(unit / np.timedelta64(1, "D"))
+    elif isinstance(unit, dt.timedelta):
+        days = unit.total_seconds() / 86400.0
+    elif isinstance(unit, str):
+        match = _UNIT_RE.match(unit)
+        if match is None:
+            raise InvalidInputError(f"{_UNIT_HELP}; got {unit!r}")
+        days = float(match.group(1) or 1.0) * UNIT_DAYS[match.group(2)]
+    else:
+        raise InvalidTypeError(f"{_UNIT_HELP}; got {type(unit).__name__} {unit!r}")
+    if not (math.isfinite(days) and days > 0):
+        raise InvalidInputError(f"{_UNIT_HELP}; got {unit!r} (length {days!r} days)")
+    return days
+
+
+def time_unit_label(unit: TimeUnit) -> str:
+    """A short label for ``unit`` that :func:`time_unit_days` reads back to the same length.
+
+    Named units keep their code (``"W"``, ``"2W"``); timedeltas become days (``"0.5D"``).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> time_unit_label(" W"), time_unit_label(datetime.timedelta(days=14))
+    ('W', '14D')
+    """
+    days = time_unit_days(unit)
+    if isinstance(unit, str):
+        return unit.strip()
+    return f"{int(days)}D" if days.is_integer() else f"{days!r}D"
+
+
+def _readonly(array: NDArray[Any]) -> NDArray[Any]:
+    out = np.array(array, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def _day_text(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+def _id_array(value: Any) -> NDArray[Any]:
+    return _readonly(coerce_ids(value))
+
+
+def _count_array(value: Any, name: str) -> IntArray:
+    x = as_float_array(value, name, lower=0, integer=True, ndim=1)
+    return _readonly(x.astype(np.int64))
+
+
+def _float_array(value: Any, name: str) -> FloatArray:
+    return _readonly(as_float_array(value, name, lower=0, ndim=1))
+
+
+def _frequency(value: Any) -> IntArray:
+    return _count_array(value, "frequency")
+
+
+def _recency(value: Any) -> FloatArray:
+    return _float_array(value, "recency")
+
+
+def _age(value: Any) -> FloatArray:
+    return _float_array(value, "T")
+
+
+def _monetary(value: Any) -> FloatArray | None:
+    return None if value is None else _float_array(value, "monetary_value")
+
+
+def _observation_end(value: Any) -> np.datetime64:
+    return np.datetime64(coerce_date_scalar(value, "observation_end"), "D")
+
+
+def _holdout_frequency(value: Any) -> IntArray:
+    return _count_array(value, "holdout_frequency")
+
+
+def _holdout_spend(value: Any) -> FloatArray | None:
+    return None if value is None else _float_array(value, "holdout_spend")
+
+
+@attrs.frozen(eq=False)
+class CustomerSummary:
+    """Per-customer purchase summary, all durations in ``time_unit``.
+
+    Build one with :func:`summarize_transactions`. Arrays are read-only, shape
+    ``(n_customers,)``, in ascending customer-id order.
+
+    Attributes
+    ----------
+    customer_id
+        Customer ids (``int64``, or ``str`` for any other id type).
+    frequency
+        Number of repeat purchases ``x`` (distinct purchase days - 1), ``int64``.
+    recency
+        Time of the last purchase since the first, ``t_x`` (BG/NBD meaning), in ``time_unit``.
+    T
+        Time from the first purchase to ``observation_end``, in ``time_unit``.
+    monetary_value
+        Mean amount of the repeat purchase days (0 where ``frequency`` is 0), or ``None`` when
+        no amounts were given. Currency of the input amounts.
+    observation_end
+        Last day of observation (inclusive), ``numpy.datetime64[D]``.
+    time_unit
+        Label of the time unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, ``"14D"`` ...).
+
+    Raises
+    ------
+    InvalidInputError
+        On construction, if the arrays are inconsistent (lengths, ``0 <= recency <= T``,
+        ``recency == 0`` and ``monetary_value == 0`` where ``frequency == 0``).
+    """
+
+    customer_id: NDArray[Any] = attrs.field(converter=_id_array)
+    frequency: IntArray = attrs.field(converter=_frequency)
+    recency: FloatArray = attrs.field(converter=_recency)
+    T: FloatArray = attrs.field(converter=_age)
+    monetary_value: FloatArray | None = attrs.field(converter=_monetary)
+    observation_end: np.datetime64 = attrs.field(converter=_observation_end)
+    time_unit: str = attrs.field(converter=time_unit_label)
+
+    def __attrs_post_init__(self) -> None:
+        n = self.customer_id.size
+        named = {"frequency": self.frequency, "recency": self.recency, "T": self.T}
+        if self.monetary_value is not None:
+            named["monetary_value"] = self.monetary_value
+        for name, arr in named.items():
+            if arr.shape != (n,):
+                raise InvalidInputError(
+                    f"{name} must have shape ({n},) like customer_id; got {arr.shape}"
+                )
+        fail_at("recency", "must be <= T", self.recency, self.recency > self.T)
+        zero = self.frequency == 0
+        fail_at(
+            "recency", "must be 0 where frequency is 0", self.recency, zero & (self.recency != 0)
+        )
+        if self.monetary_value is not None:
+            bad = zero & (self.monetary_value != 0)
+            fail_at("monetary_value", "must be 0 where frequency is 0", self.monetary_value, bad)
+
+    @property
+    def n_customers(self) -> int:
+        """Number of customers."""
+        return int(self.customer_id.size)
+
+    @property
+    def time_unit_days(self) -> float:
+        """Length of ``time_unit`` in days."""
+        return time_unit_days(self.time_unit)
+
+    def _payload(self) -> dict[str, Any]:
+        return {
+            "customer_id": _persist.encode_array(self.customer_id),
+            "frequency": _persist.encode_array(self.frequency),
+            "recency": _persist.encode_array(self.recency),
+            "T": _persist.encode_array(self.T),
+            "monetary_value": None
+            if self.monetary_value is None
+            else _persist.encode_array(self.monetary_value),
+            "observation_end": str(self.observation_end),
+            "time_unit": self.time_unit,
+        }
+
+    @classmethod
+    def _from_payload(cls, payload: dict[str, Any]) -> CustomerSummary:
+        where = "CustomerSummary"
+        monetary = payload.get("monetary_value")
+        try:
+            return cls(
+                customer_id=_persist.decode_array(
+                    _persist.require(payload, "customer_id", dict, where), "customer_id"
+                ),
+                frequency=_persist.decode_array(
+                    _persist.require(payload, "frequency", dict, where), "frequency"
+                ),
+                recency=_persist.decode_array(
+                    _persist.require(payload, "recency", dict, where), "recency"
+                ),
+                T=_persist.decode_array(_persist.require(payload, "T", dict, where), "T"),
+                monetary_value=None
+                if monetary is None
+                else _persist.decode_array(monetary, "monetary_value"),
+                observation_end=_persist.require(payload, "observation_end", str, where),
+                time_unit=_persist.require(payload, "time_unit", str, where),
+            )
+        except PersistenceError:
+            raise
+        except CustValueError as exc:
+            raise PersistenceError(f"{where}: invalid content: {exc}") from None
+
+    def to_json(self) -> str:
+        """Serialise to a versioned JSON document (bit-exact round trip, no pickle)."""
+        return _persist.dumps("CustomerSummary", self._payload())
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CustomerSummary:
+        """Load a document written by :meth:`to_json`; raises ``PersistenceError`` if invalid."""
+        return cls._from_payload(_persist.loads(text, "CustomerSummary"))
+
+    def _columns(self) -> dict[str, NDArray[Any]]:
+        cols: dict[str, NDArray[Any]] = {
+            "customer_id": self.customer_id,
+            "frequency": self.frequency,
+            "recency": self.recency,
+            "T": self.T,
+        }
+        if self.monetary_value is not None:
+            cols["monetary_value"] = self.monetary_value
+        return cols
+
+    def _repr_html_(self) -> str:
+        caption = (
+            f"CustomerSummary: {self.n_customers} customers, time unit {self.time_unit}, "
+            f"observation end {self.observation_end}"
+        )
+        return _html_table(caption, self._columns())
+
+    def __repr__(self) -> str:
+        return (
+            f"CustomerSummary(n_customers={self.n_customers}, time_unit={self.time_unit!r}, "
+            f"observation_end={str(self.observation_end)!r})"
+        )
+
+
+def _html_table(caption: str, columns: dict[str, NDArray[Any]], rows: int = 10) -> str:
+    n = next(iter(columns.values())).size
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
+    body = []
+    for i in range(min(n, rows)):
+        cells = []
+        for arr in columns.values():
+            v = arr[i]
+            text = f"{v:.4g}" if isinstance(v, np.floating) else str(v)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    if n > rows:
+        body.append(f"<tr><td colspan='{len(columns)}'>... {n - rows} more rows</td></tr>")
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+@attrs.frozen(eq=False)
+class CalibrationHoldout:
+    """A calibration summary plus what each calibration customer did in the holdout period.
+
+    Build one with :func:`calibration_holdout_split`.
+
+    Attributes
+    ----------
+    calibration
+        Summary of the calibration period (``observation_end`` is the calibration end).
+    holdout_frequency
+        Number of distinct purchase days in (calibration end, ``observation_end``], ``int64``,
+        shape ``(n_customers,)``; all purchases in the holdout count (there is no "first").
+    holdout_spend
+        Total amount spent in the holdout period, or ``None`` without amounts.
+    observation_end
+        Last day of the holdout period (inclusive), ``numpy.datetime64[D]``.
+    """
+
+    calibration: CustomerSummary
+    holdout_frequency: IntArray = attrs.field(converter=_holdout_frequency)
+    holdout_spend: FloatArray | None = attrs.field(converter=_holdout_spend)
+    observation_end: np.datetime64 = attrs.field(converter=_observation_end)
+
+    def __attrs_post_init__(self) -> None:
+        n = self.calibration.n_customers
+        for name in ("holdout_frequency", "holdout_spend"):
+            arr = getattr(self, name)
+            if arr is not None and arr.shape != (n,):
+                raise InvalidInputError(f"{name} must have shape ({n},); got {arr.shape}")
+        if self.observation_end <= self.calibration.observation_end:
+            raise InvalidInputError(
+                f"observation_end ({self.observation_end}) must be after the calibration end "
+                f"({self.calibration.observation_end})"
+            )
+
+    @property
+    def calibration_end(self) -> np.datetime64:
+        """Last day of the calibration period (inclusive)."""
+        return self.calibration.observation_end
+
+    @property
+    def holdout_duration(self) -> float:
+        """Length of the holdout period in the calibration's ``time_unit``."""
+        days = int((self.observation_end - self.calibration_end) / np.timedelta64(1, "D"))
+        return days / self.calibration.time_unit_days
+
+    @property
+    def holdout_mean_spend(self) -> FloatArray | None:
+        """Mean amount per holdout purchase day (0 where there is none), or ``None``."""
+        if self.holdout_spend is None:
+            return None
+        out = np.zeros(self.holdout_spend.shape)
+        np.divide(
+            self.holdout_spend, self.holdout_frequency, out=out, where=self.holdout_frequency > 0
+        )
+        return out
+
+    def to_json(self) -> str:
+        """Serialise to a versioned JSON document (bit-exact round trip, no pickle)."""
+        payload = {
+            "calibration": self.calibration._payload(),
+            "holdout_frequency": _persist.encode_array(self.holdout_frequency),
+            "holdout_spend": None
+            if self.holdout_spend is None
+            else _persist.encode_array(self.holdout_spend),
+            "observation_end": str(self.observation_end),
+        }
+        return _persist.dumps("CalibrationHoldout", payload)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CalibrationHoldout:
+        """Load a document written by :meth:`to_json`; raises ``PersistenceError`` if invalid."""
+        where = "CalibrationHoldout"
+        payload = _persist.loads(text, where)
+        spend = payload.get("holdout_spend")
+        calibration = CustomerSummary._from_payload(
+            _persist.require(payload, "calibration", dict, where)
+        )
+        try:
+            return cls(
+                calibration=calibration,
+                holdout_frequency=_persist.decode_array(
+                    _persist.require(payload, "holdout_frequency", dict, where), "holdout_frequency"
+                ),
+                holdout_spend=None
+                if spend is None
+                else _persist.decode_array(spend, "holdout_spend"),
+                observation_end=_persist.require(payload, "observation_end", str, where),
+            )
+        except PersistenceError:
+            raise
+        except CustValueError as exc:
+            raise PersistenceError(f"{where}: invalid content: {exc}") from None
+
+    def _repr_html_(self) -> str:
+        cols = self.calibration._columns()
+        cols["holdout_frequency"] = self.holdout_frequency
+        if self.holdout_spend is not None:
+            cols["holdout_spend"] = self.holdout_spend
+        caption = (
+            f"CalibrationHoldout: {self.calibration.n_customers} customers, calibration to "
+            f"{self.calibration_end}, holdout to {self.observation_end} "
+            f"({self.holdout_duration:g} {self.calibration.time_unit})"
+        )
+        return _html_table(caption, cols)
+
+
+def _coerce_log(
+    customer_id: ArrayLike, date: ArrayLike, monetary: ArrayLike | None
+) -> tuple[NDArray[Any], IntArray, FloatArray | None]:
+    ids = coerce_ids(customer_id, "customer_id")
+    days = coerce_dates(date, "date")
+    amounts = None if monetary is None else as_float_array(monetary, "monetary", lower=0, ndim=1)
+    sizes = {"customer_id": ids.size, "date": days.size}
+    if amounts is not None:
+        sizes["monetary"] = amounts.size
+    if len(set(sizes.values())) > 1:
+        text = ", ".join(f"{k} has {v}" for k, v in sizes.items())
+        raise InvalidInputError(f"customer_id, date and monetary must have the same length; {text}")
+    if ids.size == 0:
+        raise InvalidInputError("customer_id must not be empty: the transaction log has no rows")
+    return ids, days, amounts
+
+
+def _end_day(observation_end: Any, days: IntArray, name: str = "observation_end") -> int:
+    if observation_end is None:
+        return int(days.max())
+    end = coerce_date_scalar(observation_end, name)
+    first = int(np.argmin(days))
+    if end < days[first]:
+        raise InvalidInputError(
+            f"{name} ({_day_text(end)}) is before the first purchase "
+            f"(date at index {first}: {_day_text(int(days[first]))})"
+        )
+    return end
+
+
+def _summarize(
+    ids: NDArray[Any], days: IntArray, amounts: FloatArray | None, end: int, unit: TimeUnit
+) -> CustomerSummary:
+    unit_days = time_unit_days(unit)
+    groups = group_purchase_days(ids, days, amounts)
+    first = groups.first_day
+    frequency = groups.n_days - 1
+    monetary = None
+    if groups.repeat_total is not None:
+        monetary = np.zeros(frequency.size)
+        np.divide(groups.repeat_total, frequency, out=monetary, where=frequency > 0)
+    return CustomerSummary(
+        customer_id=groups.customer_id,
+        frequency=frequency,
+        recency=(groups.last_day - first) / unit_days,
+        T=(end - first) / unit_days,
+        monetary_value=monetary,
+        observation_end=np.datetime64(end, "D"),
+        time_unit=unit,
+    )
+
+
+def summarize_transactions(
+    customer_id: ArrayLike,
+    date: ArrayLike,
+    monetary: ArrayLike | None = None,
+    *,
+    observation_end: Any = None,
+    time_unit: TimeUnit = "D",
+) -> CustomerSummary:
+    """Summarise a transaction log into per-customer frequency, recency, T and monetary value.
+
+    Parameters
+    ----------
+    customer_id
+        Customer of each transaction, shape ``(n_rows,)``: integers, strings, or other values
+        compared through ``str()`` (see the module notes).
+    date
+        Date of each transaction, shape ``(n_rows,)``: ``numpy.datetime64`` (any unit),
+        ``datetime.date``/``datetime.datetime`` objects, or ISO 8601 strings. Floored to the
+        calendar day (an aware ``datetime`` keeps its local date).
+    monetary
+        Optional amount of each transaction, shape ``(n_rows,)``, finite and >= 0 (currency of
+        the data). Amounts of the same customer and day are summed.
+    observation_end
+        Last day of observation, inclusive (string, date, datetime or datetime64). Default:
+        the last transaction date. Later transactions are ignored; customers with no
+        transaction on or before it are dropped.
+    time_unit
+        Unit of ``recency`` and ``T``: ``"D"``, ``"W"``, ``"M"`` (30.4375 days), ``"Y"``
+        (365.25 days), a multiple (``"2W"``) or a timedelta. See :func:`time_unit_days`.
+
+    Returns
+    -------
+    CustomerSummary
+        One row per customer, sorted by id: ``frequency`` (repeat purchase days), ``recency``
+        (``t_x``), ``T`` and ``monetary_value`` (mean of the repeat purchase days' totals).
+
+    Raises
+    ------
+    InvalidInputError
+        Empty log, lengths that differ, missing ids, NaT / unparseable / out-of-range dates,
+        negative, NaN or infinite amounts, ``observation_end`` before the first purchase, an
+        unknown time unit. The message names the argument, first bad index and value.
+    InvalidTypeError
+        Arguments of an unusable type (e.g. float ids, numeric dates).
+
+    References
+    ----------
+    Fader, Hardie and Lee (2005), "Counting Your Customers the Easy Way: An Alternative to the
+    Pareto/NBD Model", Marketing Science 24(2), section 3 (the summary ``(x, t_x, T)``).
+
+    Examples
+    --------
+    >>> s = summarize_transactions(
+    ...     [1, 1, 1, 2],
+    ...     ["2024-01-01", "2024-01-01T18:00", "2024-01-15", "2024-01-08"],
+    ...     [10.0, 5.0, 20.0, 7.0],
+    ...     observation_end="2024-01-29",
+    ...     time_unit="W",
+    ... )
+    >>> s.customer_id.tolist(), s.frequency.tolist(), s.recency.tolist(), s.T.tolist()
+    ([1, 2], [1, 0], [2.0, 0.0], [4.0, 3.0])
+    >>> s.monetary_value.tolist()
+    [20.0, 0.0]
+    """
+    ids, days, amounts = _coerce_log(customer_id, date, monetary)
+    time_unit_days(time_unit)  # fail fast on a bad unit
+    end = _end_day(observation_end, days)
+    keep = days <= end
+    if not keep.all():
+        ids, days = ids[keep], days[keep]
+        amounts = None if amounts is None else amounts[keep]
+    return _summarize(ids, days, amounts, end, time_unit)
+
+
+def calibration_holdout_split(
+    customer_id: ArrayLike,
+    date: ArrayLike,
+    monetary: ArrayLike | None = None,
+    *,
+    calibration_end: Any,
+    observation_end: Any = None,
+    time_unit: TimeUnit = "D",
+) -> CalibrationHoldout:
+    """Split a transaction log into a calibration summary and holdout counts, for validation.
+
+    The calibration summary is :func:`summarize_transactions` of the transactions on or before
+    ``calibration_end`` (so it holds the customers whose first purchase is on or before it).
+    For each of these customers the holdout period (``calibration_end``, ``observation_end``]
+    gives the number of distinct purchase days and the total spend. Customers first seen in
+    the holdout are dropped. Matches ``lifetimes.utils.calibration_and_holdout_data`` with
+    ``freq="D"`` (whose ``monetary_value_holdout`` is a per-row mean; ours is
+    :attr:`CalibrationHoldout.holdout_mean_spend`, per purchase day).
+
+    Parameters
+    ----------
+    customer_id, date, monetary
+        The transaction log, as in :func:`summarize_transactions`.
+    calibration_end
+        Last day of the calibration period, inclusive.
+    observation_end
+        Last day of the holdout period, inclusive; after ``calibration_end``. Default: the last
+        transaction date.
+    time_unit
+        Unit of ``recency``, ``T`` and :attr:`CalibrationHoldout.holdout_duration`.
+
+    Returns
+    -------
+    CalibrationHoldout
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`summarize_transactions`; also if ``calibration_end`` is before the first
+        purchase or ``observation_end`` is not after ``calibration_end``.
+
+    Examples
+    --------
+    >>> split = calibration_holdout_split(
+    ...     ["a", "a", "b", "a", "a"],
+    ...     ["2024-01-01", "2024-01-05", "2024-01-03", "2024-01-12", "2024-01-12"],
+    ...     [1.0, 2.0, 3.0, 4.0, 5.0],
+    ...     calibration_end="2024-01-07",
+    ...     observation_end="2024-01-14",
+    ... )
+    >>> split.calibration.frequency.tolist(), split.holdout_frequency.tolist()
+    ([1, 0], [1, 0])
+    >>> split.holdout_spend.tolist(), split.holdout_duration
+    ([9.0, 0.0], 7.0)
+    """
+    ids, days, amounts = _coerce_log(customer_id, date, monetary)
+    time_unit_days(time_unit)
+    cal_end = _end_day(calibration_end, days, "calibration_end")
+    end = (
+        int(days.max())
+        if observation_end is None
+        else coerce_date_scalar(observation_end, "observation_end")
+    )
+    if end <= cal_end:
+        raise InvalidInputError(
+            f"observation_end ({_day_text(end)}) must be after calibration_end "
+            f"({_day_text(cal_end)})"
+        )
+    in_cal = days <= cal_end
+    calibration = _summarize(
+        ids[in_cal], days[in_cal], None if amounts is None else amounts[in_cal], cal_end, time_unit
+    )
+    n = calibration.n_customers
+    holdout_frequency = np.zeros(n, dtype=np.int64)
+    holdout_spend = None if amounts is None else np.zeros(n)
+    in_hold = ~in_cal & (days <= end)
+    if in_hold.any():
+        groups = group_purchase_days(
+            ids[in_hold], days[in_hold], None if amounts is None else amounts[in_hold]
+        )
+        pos = np.minimum(np.searchsorted(calibration.customer_id, groups.customer_id), n - 1)
+        known = calibration.customer_id[pos] == groups.customer_id
+        holdout_frequency[pos[known]] = groups.n_days[known]
+        if holdout_spend is not None and groups.total is not None:
+            holdout_spend[pos[known]] = groups.total[known]
+    return CalibrationHoldout(
+        calibration=calibration,
+        holdout_frequency=holdout_frequency,
+        holdout_spend=holdout_spend,
+        observation_end=np.datetime64(end, "D"),
+    )
