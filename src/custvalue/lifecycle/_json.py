@@ -37,6 +37,8 @@ _T = TypeVar("_T", bound="JsonMixin")
 def _encode_value(value: Any) -> dict[str, Any]:
     if attrs.has(type(value)):
         return {"object": encode_fields(value)}
+    if isinstance(value, np.ndarray) and value.dtype.kind == "M":
+        return {"dates": {"shape": list(value.shape), "data": value.astype(str).ravel().tolist()}}
     if isinstance(value, np.ndarray):
         return {"array": encode_array(value)}
     if value is None:
@@ -74,6 +76,11 @@ def _decode_value(tagged: Any, annotation: Any, where: str) -> Any:
         return decode_fields(_nested_class(annotation), value)
     if tag == "array":
         return decode_array(value, where)
+    if tag == "dates":
+        try:
+            return np.array(value["data"], dtype="datetime64[D]").reshape(value["shape"])
+        except (KeyError, TypeError, ValueError):
+            raise PersistenceError(f"{where}: malformed dates") from None
     if tag == "none":
         return None
     if tag == "float":

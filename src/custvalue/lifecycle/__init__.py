@@ -1,0 +1,80 @@
+"""Lifecycle stages, customer migration between them, and repurchase-intent math.
+
+- :mod:`~custvalue.lifecycle.stages`: the :class:`Stage` enum, allowed transitions, and the
+  explainable :class:`StagePolicy` (stage + reason code per customer).
+- :mod:`~custvalue.lifecycle.history`: stages at a series of cut-off dates from a transaction log.
+- :mod:`~custvalue.lifecycle.estimation`: transition counts and the estimated transition matrix.
+- :mod:`~custvalue.lifecycle.migration`: the Markov chain: value by stage (Pfeifer & Carraway
+  2000), absorbing-chain facts, forecasts, simulation, what-if.
+- :mod:`~custvalue.lifecycle.repurchase` and :mod:`~custvalue.lifecycle.repurchase_survey`: the
+  service failure -> complaint -> resolution tree, the TARP preset, survey posteriors, and the
+  link into the RECOVER -> RETAIN transition.
+"""
+
+from __future__ import annotations
+
+from custvalue.lifecycle._common import ROW_SUM_TOLERANCE
+from custvalue.lifecycle.estimation import MigrationEstimate, count_transitions, estimate_migration
+from custvalue.lifecycle.history import PAliveModel, StageHistory, stage_history
+from custvalue.lifecycle.migration import AbsorbingFacts, MigrationModel, StageValue, WhatIf
+from custvalue.lifecycle.repurchase import (
+    LEAVES,
+    SHARE_TOLERANCE,
+    TARP_RATES,
+    InclusiveResolution,
+    MoveGain,
+    RepurchaseTree,
+    TarpRates,
+    intent_derivative_complaint_share,
+    link_recovery,
+    recovery_what_if,
+    repurchase_intent,
+    tarp_tree,
+)
+from custvalue.lifecycle.repurchase_survey import IntentSummary, RepurchasePosterior
+from custvalue.lifecycle.stages import (
+    ALLOWED_TRANSITIONS,
+    ROUTING,
+    Reason,
+    Stage,
+    StageAssignment,
+    StagePolicy,
+    allowed_matrix,
+    check_transitions,
+)
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "LEAVES",
+    "ROUTING",
+    "ROW_SUM_TOLERANCE",
+    "SHARE_TOLERANCE",
+    "TARP_RATES",
+    "AbsorbingFacts",
+    "InclusiveResolution",
+    "IntentSummary",
+    "MigrationEstimate",
+    "MigrationModel",
+    "MoveGain",
+    "PAliveModel",
+    "Reason",
+    "RepurchasePosterior",
+    "RepurchaseTree",
+    "Stage",
+    "StageAssignment",
+    "StageHistory",
+    "StagePolicy",
+    "StageValue",
+    "TarpRates",
+    "WhatIf",
+    "allowed_matrix",
+    "check_transitions",
+    "count_transitions",
+    "estimate_migration",
+    "intent_derivative_complaint_share",
+    "link_recovery",
+    "recovery_what_if",
+    "repurchase_intent",
+    "stage_history",
+    "tarp_tree",
+]
