@@ -70,11 +70,13 @@ def lorenz_kernel(sorted_values: FloatArray) -> tuple[FloatArray, FloatArray]:
 def gini_kernel(sorted_values: FloatArray) -> float:
     """Gini coefficient of ascending values: ``sum_i (2i - n - 1) x_(i) / (n sum x)``.
 
-    Equal to 1 - 2 x (area under the Lorenz curve); in [0, (n-1)/n] for values >= 0.
+    Equal to 1 - 2 x (area under the Lorenz curve); in [0, (n-1)/n] for values >= 0. The
+    numerator is a sum of pairwise differences of sorted values, so it is >= 0 exactly; it is
+    clipped at 0 to remove rounding noise (equal values give exactly 0).
     """
     n = sorted_values.shape[0]
     weights = 2.0 * np.arange(1, n + 1) - n - 1
-    return float(weights @ sorted_values / (n * sorted_values.sum()))
+    return max(0.0, float(weights @ sorted_values / (n * sorted_values.sum())))
 
 
 @attrs.frozen(eq=False)

@@ -1,0 +1,94 @@
+"""Lorenz curve, Gini coefficient and top-p% share."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import customer_values
+
+from custvalue.errors import InvalidInputError
+from custvalue.segments import LorenzCurve, gini, lorenz_curve, top_share
+
+
+@given(customer_values(negative=False, max_size=100))
+def test_lorenz_convex_from_origin_to_one_and_gini_in_unit_interval(values) -> None:
+    arr = np.array(values)
+    assume(arr.sum() > 0)
+    curve = lorenz_curve(arr)
+    x, y = curve.customer_share, curve.value_share
+    assert (x[0], y[0], x[-1], y[-1]) == (0.0, 0.0, 1.0, 1.0)
+    slopes = np.diff(y) / np.diff(x)
+    assert (np.diff(slopes) >= -1e-9 * slopes.max()).all()  # convex: increasing slopes
+    assert (y <= x + 1e-12).all()  # below the diagonal
+    assert 0.0 <= curve.gini < 1.0
+    assert curve.gini <= (arr.size - 1) / arr.size + 1e-12
+    area = float(np.sum((y[1:] + y[:-1]) / 2 * np.diff(x)))  # trapezoid area
+    assert curve.gini == pytest.approx(1.0 - 2.0 * area, abs=1e-9)
+    # mean absolute difference definition: G = sum|xi - xj| / (2 n^2 mean)
+    mad = np.abs(arr[:, None] - arr[None, :]).sum() / (2 * arr.size**2 * arr.mean())
+    assert curve.gini == pytest.approx(mad, rel=1e-9, abs=1e-12)
+    assert gini(arr) == curve.gini
+
+
+@given(customer_values(negative=False, max_size=100), st.floats(0.0, 1.0))
+def test_top_share_consistent_with_curve(values, p) -> None:
+    arr = np.array(values)
+    assume(arr.sum() > 0)
+    share = top_share(arr, p)
+    assert share == lorenz_curve(arr).top_share(p)
+    assert p - 1e-12 <= share <= 1.0 + 1e-12  # the top p% hold at least p of the value
+    k = round(p * arr.size)
+    if abs(p * arr.size - k) < 1e-12:  # whole number of customers: exact sum of the k largest
+        top = np.sort(arr)[::-1][:k].sum() / arr.sum()
+        assert share == pytest.approx(top, abs=1e-12)
+
+
+def test_hand_computed_values() -> None:
+    curve = lorenz_curve([1.0, 1.0, 2.0, 4.0])
+    assert curve.value_share.tolist() == [0.0, 0.125, 0.25, 0.5, 1.0]
+    assert curve.gini == 0.3125  # (-3 - 1 + 2 + 12) / (4 * 8)
+    assert gini([5.0, 5.0, 5.0]) == 0.0
+    assert gini([0.0, 0.0, 0.0, 10.0]) == 0.75
+    assert top_share([1.0, 1.0, 1.0, 1.0, 6.0], 0.2) == pytest.approx(0.6)
+    assert top_share([1.0, 1.0, 2.0, 4.0], 0.125) == pytest.approx(0.25)  # half of the top one
+    assert top_share([1.0, 1.0, 2.0, 4.0], 0.0) == 0.0
+
+
+def test_negative_values() -> None:
+    values = [-2.0, 1.0, 3.0, 8.0]
+    with pytest.raises(
+        InvalidInputError, match=re.escape("values must be >= 0 (pass negative='clip' or 'keep'")
+    ):
+        lorenz_curve(values)
+    clipped = lorenz_curve(values, negative="clip")
+    assert clipped.value_share.tolist() == [0.0, 0.0, 1 / 12, 4 / 12, 1.0]
+    whale = lorenz_curve(values, negative="keep")
+    assert whale.value_share.tolist() == [0.0, -0.2, -0.1, 0.2, 1.0]  # dips below zero
+    assert top_share(values, 0.5, negative="keep") == pytest.approx(1.1)  # > 100% of the total
+    assert gini([-10.0, 1.0, 1.0, 10.0], negative="keep") > 1.0
+    with pytest.raises(InvalidInputError, match="total > 0"):
+        lorenz_curve([-5.0, 1.0], negative="keep")
+    with pytest.raises(InvalidInputError, match="negative must be one of"):
+        gini([1.0], negative="abs")  # type: ignore[arg-type]
+
+
+def test_errors_and_round_trip() -> None:
+    with pytest.raises(InvalidInputError, match="values must not be empty"):
+        gini([])
+    with pytest.raises(InvalidInputError, match="total > 0"):
+        gini([0.0, 0.0])
+    with pytest.raises(
+        InvalidInputError, match="values must be finite; first bad value at index 1"
+    ):
+        gini([1.0, np.inf])
+    with pytest.raises(InvalidInputError, match="p must be <= 1"):
+        top_share([1.0], 1.5)
+    curve = lorenz_curve([3.0, 1.0, 2.0])
+    back = LorenzCurve.from_json(curve.to_json())
+    np.testing.assert_array_equal(back.value_share, curve.value_share)
+    assert back.gini == curve.gini
+    assert "Gini" in curve._repr_html_()
