@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
+from custvalue.clv.gamma_gamma import (
+    GammaGamma,
+    GammaGammaParams,
+    SpendFrequencyIndependence,
+    spend_frequency_independence,
+)
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
+from custvalue.clv.value import (
+    SpendModel,
+    TransactionModel,
+    continuous_discount_rate,
+    customer_lifetime_value,
+    discounted_expected_transactions,
+    lifetimes_customer_lifetime_value,
+)
 
 __all__ = [
     "BetaGeo",
     "BetaGeoParams",
+    "GammaGamma",
+    "GammaGammaParams",
     "SimulatedHistories",
+    "SpendFrequencyIndependence",
+    "SpendModel",
+    "TransactionModel",
+    "continuous_discount_rate",
+    "customer_lifetime_value",
+    "discounted_expected_transactions",
+    "lifetimes_customer_lifetime_value",
     "simulate_bgnbd",
+    "spend_frequency_independence",
 ]

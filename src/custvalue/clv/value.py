@@ -94,12 +94,12 @@ def _gauss_legendre(n: int) -> tuple[FloatArray, FloatArray]:
 
 
 def _n_nodes(u_max: float) -> int:
-    """Gauss-Legendre order for ~1e-16 accuracy on [0, u_max] when the integrand's nearest
+    """Gauss-Legendre order for ~1e-20 (nominal) accuracy on [0, u_max] when the integrand's nearest
     singularities lie at imaginary distance pi from the real u axis (see module notes)."""
     half = max(u_max / 2.0, 1e-12)
     b = math.pi / half
     rho = b + math.sqrt(1.0 + b * b)
-    return int(min(max(math.ceil(40.0 / (2.0 * math.log(rho))) + 6, 8), 400))
+    return int(min(max(math.ceil(46.0 / (2.0 * math.log(rho))) + 6, 8), 400))
 
 
 def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, FloatArray]:
@@ -108,7 +108,8 @@ def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, 
         s = c * np.expm1(u)
         return s, c + s
     a = delta / _KAPPA
-    s = np.minimum(c * np.expm1(u), u / a)  # both are >= the root (phi is concave)
+    with np.errstate(over="ignore"):
+        s = np.minimum(c * np.expm1(u), u / a)  # both are >= the root (phi is concave)
     for _ in range(60):  # Newton from the right overshoots once, then increases monotonically
         step = (np.log1p(s / c) + a * s - u) / (1.0 / (c + s) + a)
         s = np.maximum(s - step, 0.0)
@@ -286,15 +287,16 @@ def customer_lifetime_value(
     Examples
     --------
     >>> import math
-    >>> from custvalue.clv import GammaGamma, GammaGammaParams, customer_lifetime_value
+    >>> from custvalue.clv import (GammaGamma, GammaGammaParams, continuous_discount_rate,
+    ...     customer_lifetime_value)
     >>> class Poisson:  # a toy transaction model: 0.5 purchases per week
     ...     def expected_purchases(self, t, frequency, recency, T):
     ...         return 0.5 * t + 0 * frequency
     >>> spend = GammaGamma(GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
     >>> clv = customer_lifetime_value(Poisson(), spend, [2], [30.0], [39.0], [20.0],
     ...     horizon=math.inf, discount_rate=continuous_discount_rate(0.1, 52))
-    >>> bool(abs(clv[0] - 22.736 * 0.5 / (math.log(1.1) / 52)) < 1e-2)
-    True
+    >>> clv.round(2)  # = E[spend] * 0.5 / delta, the closed form for a constant rate
+    array([6202.29])
     """
     x, t_x, age, spend = _history_and_spend(spend_model, frequency, recency, T, monetary_value)
     det = discounted_expected_transactions(
