@@ -141,7 +141,13 @@ def pyramid_tiers(
         NaN/inf profit, shares of the wrong length, outside [0, 1] or not summing to 1,
         or an invalid ``lead_threshold``.
     """
-    values = as_customer_array(profit, "profit")
+    return _tier_codes(as_customer_array(profit, "profit"), cutoff, shares, lead_threshold)
+
+
+def _tier_codes(
+    values: FloatArray, cutoff: str, shares: ArrayLike | None, lead_threshold: float | None
+) -> NDArray[np.int64]:
+    """:func:`pyramid_tiers` on a checked profit array (settings are checked here)."""
     threshold = None if lead_threshold is None else as_scalar(lead_threshold, "lead_threshold")
     if cutoff == "customer_share":
         cuts = as_shares(DEFAULT_CUSTOMER_SHARES if shares is None else shares, "shares", length=4)
@@ -195,12 +201,14 @@ def _pyramid_segmentation(
     cst = as_customer_array(cost, "cost")
     prof = rev - cst if profit is None else as_customer_array(profit, "profit")
     check_same_length({"tiers": codes, "revenue": rev, "cost": cst, "profit": prof})
+    return _profile(codes.astype(np.int64), rev, cst, prof)
+
+
+def _profile(
+    codes: NDArray[np.int64], revenue: FloatArray, cost: FloatArray, profit: FloatArray
+) -> Segmentation:
     return make_segmentation(
-        codes.astype(np.int64),
-        PYRAMID_TIERS,
-        prof,
-        value_name="profit",
-        extra={"revenue": rev, "cost": cst},
+        codes, PYRAMID_TIERS, profit, value_name="profit", extra={"revenue": revenue, "cost": cost}
     )
 
 
@@ -305,7 +313,7 @@ def customer_pyramid(
     profit = customer_profit(revenue, cost_to_serve, acquisition_cost)
     rev = as_customer_array(revenue, "revenue")
     cost = rev - profit
-    codes = pyramid_tiers(profit, cutoff=cutoff, shares=shares, lead_threshold=lead_threshold)
+    codes = _tier_codes(profit, cutoff, shares, lead_threshold)
     used = (
         np.asarray(shares, dtype=np.float64)
         if shares is not None
@@ -314,7 +322,7 @@ def customer_pyramid(
         )
     )
     return CustomerPyramid(
-        tiers=_pyramid_segmentation(codes, rev, cost, profit),
+        tiers=_profile(codes, rev, cost, profit),
         profit=profit,
         cutoff=cutoff,
         shares=used,

@@ -310,9 +310,12 @@ def rfm_scores(
             *_collapse_notes("monetary", m, rf_group, k * k, k),
         ]
     cell = 100 * r.astype(np.int64) + 10 * f.astype(np.int64) + m.astype(np.int64)
-    present, codes = np.unique(cell, return_inverse=True)
+    # compact codes of the cells present, without sorting n values
+    present = np.flatnonzero(np.bincount(cell, minlength=1000))
+    compact = np.zeros(1000, dtype=np.int64)
+    compact[present] = np.arange(present.size)
     table = segment_table(
-        codes.ravel().astype(np.int64),
+        compact[cell],
         [str(c) for c in present],
         spend,
         value_name="spend",
