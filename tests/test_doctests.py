@@ -1,0 +1,41 @@
+"""Run the ``Examples`` sections of every public module's docstrings (numpydoc doctests)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+import custvalue
+
+OPTIONAL = {"custvalue.dask": "dask", "custvalue.frame": "narwhals", "custvalue.plot": "matplotlib"}
+
+
+def _modules() -> list[str]:
+    names = ["custvalue"]
+    for info in pkgutil.walk_packages(custvalue.__path__, prefix="custvalue."):
+        if not info.name.endswith("__main__"):  # importing it runs the CLI
+            names.append(info.name)
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_docstring_examples(name: str) -> None:
+    if name in OPTIONAL:
+        pytest.importorskip(OPTIONAL[name])
+    module: ModuleType = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = [t for t in finder.find(module, name) if t.examples]
+    if not tests:
+        pytest.skip("no examples")
+    with np.printoptions(legacy="1.25"):
+        for test in tests:
+            test.globs.setdefault("np", np)
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
