@@ -212,24 +212,32 @@ class MigrationModel(JsonMixin):
         R = _rewards(rewards)
         d = as_scalar(discount_rate, "discount_rate", lower=0)
         T = _horizon(horizon)
-        if T is None and d == 0:
-            values = self._undiscounted_value(R)
+        if T is None:
+            values = self._infinite_value(R, d)
         else:
             values = _markov.discounted_value(self.matrix, R, d, T)
         return StageValue(values=values, rewards=R, discount_rate=d, horizon=T)
 
-    def _undiscounted_value(self, R: FloatArray) -> FloatArray:
+    def _infinite_value(self, R: FloatArray, d: float) -> FloatArray:
+        # Zero-reward absorbing stages are worth 0; solving on the other stages keeps the
+        # system well conditioned as d -> 0 when every stage is eventually absorbed there.
         P = self.matrix
         sink = (np.diag(P) == 1.0) & (R == 0.0)
-        if not _markov.reaches(P, sink).all():
+        absorbed = bool(_markov.reaches(P, sink).all())
+        if not absorbed and d == 0:
             raise InvalidInputError(
                 "discount_rate = 0 with an infinite horizon diverges: not every stage reaches an "
                 "absorbing stage with reward 0; use discount_rate > 0 or a finite horizon"
             )
+        free = ~sink if absorbed else np.ones(len(Stage), dtype=bool)
         out = np.zeros(len(Stage))
-        free = ~sink
-        Q = P[np.ix_(free, free)]
-        out[free] = np.linalg.solve(np.eye(int(free.sum())) - Q, R[free])
+        try:
+            out[free] = _markov.discounted_value(P[np.ix_(free, free)], R[free], d, None)
+        except np.linalg.LinAlgError:
+            raise InvalidInputError(
+                f"discount_rate = {d!r} is too small for an infinite horizon on a chain that "
+                "never stops; use a larger discount_rate or a finite horizon"
+            ) from None
         return out
 
     # ----------------------------------------------------------- absorbing chain
