@@ -101,3 +101,72 @@ def share_vectors(draw: st.DrawFn, size: int) -> list[float]:
     if sum(weights) == 0:
         weights[0] = 1
     return [w / sum(weights) for w in weights]
+
+
+# --------------------------------------------------------------------------------------------
+# Lifecycle (tests/lifecycle/): stage transition matrices, rewards, repurchase trees
+# --------------------------------------------------------------------------------------------
+
+_LIFECYCLE_ALLOWED = (
+    (True, True, False, True),  # ACQUIRE -> ACQUIRE, RETAIN, TERMINATE
+    (False, True, True, False),  # RETAIN -> RETAIN, RECOVER
+    (False, True, True, True),  # RECOVER -> RETAIN, RECOVER, TERMINATE
+    (True, False, False, True),  # TERMINATE -> ACQUIRE, TERMINATE
+)
+
+
+@st.composite
+def stage_matrices(
+    draw: st.DrawFn, *, absorbing_terminate: bool = False, terminating: bool = False
+) -> list[list[float]]:
+    """A 4 x 4 stage transition matrix: rows sum to 1, zero on illegal moves, some zeros.
+
+    ``terminating`` makes every stage reach TERMINATE (RETAIN -> RECOVER, RECOVER ->
+    TERMINATE, ACQUIRE -> TERMINATE at least 0.05); ``absorbing_terminate`` makes TERMINATE
+    absorbing.
+    """
+    weight = st.one_of(st.just(0.0), st.floats(0.0, 1.0))
+    rows = []
+    for i, allowed in enumerate(_LIFECYCLE_ALLOWED):
+        w = [draw(weight) if ok else 0.0 for ok in allowed]
+        if terminating:
+            need = {0: 3, 1: 2, 2: 3}.get(i)
+            if need is not None:
+                w[need] = max(w[need], 0.05 * max(sum(w), 1.0))
+        if sum(w) == 0.0:
+            w[i] = 1.0
+        total = sum(w)
+        rows.append([v / total for v in w])
+    if absorbing_terminate:
+        rows[3] = [0.0, 0.0, 0.0, 1.0]
+    return rows
+
+
+@st.composite
+def stage_rewards(draw: st.DrawFn) -> list[float]:
+    """Net reward per period in each stage (TERMINATE earns 0); may be negative."""
+    return [draw(st.floats(-50.0, 200.0)) for _ in range(3)] + [0.0]
+
+
+unit_floats = st.floats(0.0, 1.0)
+
+
+@st.composite
+def repurchase_trees_args(draw: st.DrawFn) -> dict[str, float]:
+    """Keyword arguments of a valid ``RepurchaseTree`` (exclusive reading)."""
+    q, s = draw(unit_floats), draw(unit_floats)
+    u = draw(unit_floats)
+    if q + s + u == 0.0:
+        u = 1.0
+    total = q + s + u
+    q, s = q / total, s / total
+    args = {
+        "failure_share": draw(unit_floats),
+        "complaint_share": draw(unit_floats),
+        "quick_share": q,
+        "resolved_share": s,
+        "unresolved_share": max(0.0, 1.0 - q - s),
+    }
+    for name in ("no_failure", "no_complaint", "quick", "resolved", "unresolved"):
+        args[f"{name}_rate"] = draw(unit_floats)
+    return args
