@@ -5,6 +5,9 @@ Each area appends its own section, marked with a comment naming the area.
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 from hypothesis import strategies as st
 
 # --------------------------------------------------------------------------------------------
@@ -170,3 +173,45 @@ def repurchase_trees_args(draw: st.DrawFn) -> dict[str, float]:
     for name in ("no_failure", "no_complaint", "quick", "resolved", "unresolved"):
         args[f"{name}_rate"] = draw(unit_floats)
     return args
+
+
+# --------------------------------------------------------------------------------------------
+# Transaction summaries (tests/test_summary.py, tests/test_cli.py): raw transaction logs
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def transaction_logs(
+    draw: st.DrawFn,
+    *,
+    max_rows: int = 40,
+    max_customers: int = 8,
+    max_days: int = 120,
+    with_times: bool = False,
+) -> dict[str, Any]:
+    """A transaction log with repeated customers and same-day purchases.
+
+    Returns a dict with numpy arrays ``customer_id`` (int64, possibly negative and sparse),
+    ``date`` (``datetime64[D]``, or ``datetime64[s]`` with times of day if ``with_times``),
+    ``monetary`` (float64 >= 0, cents) and ``observation_end`` (``datetime64[D]``, on or after
+    the first date but possibly before later ones, so some rows or customers drop out).
+    """
+    pool = draw(
+        st.lists(st.integers(-(10**12), 10**12), min_size=1, max_size=max_customers, unique=True)
+    )
+    n = draw(st.integers(1, max_rows))
+    ids = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    start = np.datetime64("1999-12-20", "D") + draw(st.integers(0, 30))
+    offsets = draw(st.lists(st.integers(0, max_days), min_size=n, max_size=n))
+    cents = draw(st.lists(st.integers(0, 100_000), min_size=n, max_size=n))
+    date = start + np.asarray(offsets, dtype="timedelta64[D]")
+    if with_times:
+        seconds = draw(st.lists(st.integers(0, 86_399), min_size=n, max_size=n))
+        date = date.astype("datetime64[s]") + np.asarray(seconds, dtype="timedelta64[s]")
+    end_offset = draw(st.one_of(st.just(max(offsets)), st.integers(min(offsets), max_days + 10)))
+    return {
+        "customer_id": np.asarray(ids, dtype=np.int64),
+        "date": date,
+        "monetary": np.asarray(cents, dtype=np.float64) / 100.0,
+        "observation_end": start + np.timedelta64(end_offset, "D"),
+    }

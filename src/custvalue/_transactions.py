@@ -77,7 +77,18 @@ def _is_missing(value: Any) -> bool:
 
 def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     """Return customer ids as a 1-D ``int64`` or ``str`` array (see the module conventions)."""
-    arr = _as_1d(values, name)
+    arr = None
+    if isinstance(values, (list, tuple)):
+        # np.asarray would turn [1, "1"] into two equal strings and tuples into a 2-D array:
+        # keep its result only for purely numeric (or boolean) lists.
+        try:
+            probe = np.asarray(values)
+        except (TypeError, ValueError):
+            probe = None
+        if probe is None or probe.size == 0 or probe.dtype.kind not in "iufb":
+            arr = np.fromiter(values, dtype=object, count=len(values))
+    if arr is None:
+        arr = _as_1d(values, name)
     kind = arr.dtype.kind
     if kind in "iu":
         if kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
@@ -96,6 +107,8 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
         )
     missing = np.frompyfunc(_is_missing, 1, 1)(arr).astype(bool)
     fail_at(name, "must not be missing (None/NaN)", arr, missing)
+    numeric = np.frompyfunc(lambda v: isinstance(v, (float, bool, np.floating, np.bool_)), 1, 1)
+    fail_at(name, "must not hold floats or booleans", arr, numeric(arr).astype(bool))
 
     def _is_int(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -107,13 +120,19 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
         except OverflowError:
             raise InvalidInputError(f"{name} holds an integer that does not fit in int64") from None
     is_str = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(arr).astype(bool)
-    fail_at(name, "must not be empty (missing id)", arr, is_str & (arr == ""))
-    text: NDArray[np.str_] = arr.astype(str)
+    empty = np.frompyfunc(lambda v: isinstance(v, str) and not v, 1, 1)(arr).astype(bool)
+    fail_at(name, "must not be empty (missing id)", arr, empty)
     if is_str.all():
-        return text
+        all_text: NDArray[np.str_] = arr.astype(str)
+        return all_text
+    text = np.array([str(v) for v in arr.tolist()], dtype=str)
     # Mixed or non-str ids are compared through str(): refuse two different ids that read alike.
     seen: dict[str, tuple[int, Any]] = {}
     for i, (key, value) in enumerate(zip(text.tolist(), arr.tolist(), strict=True)):
+        try:
+            hash(value)
+        except TypeError:
+            fail_at(name, "must hold hashable ids", arr, _single(arr.size, i))
         first = seen.setdefault(key, (i, value))
         if first[1] is not value and (type(first[1]) is not type(value) or first[1] != value):
             raise InvalidInputError(
@@ -168,6 +187,8 @@ def coerce_dates(values: ArrayLike, name: str = "date") -> IntArray:
     """Return dates as whole days since 1970-01-01 (``int64``), floored to the calendar day."""
     arr = _as_1d(values, name)
     kind = arr.dtype.kind
+    if arr.size == 0:
+        return np.empty(0, dtype=np.int64)
     if kind == "M":
         if np.datetime_data(arr.dtype)[0] == "generic":
             arr = arr.astype("datetime64[D]")

@@ -461,6 +461,8 @@ def _coerce_log(
     customer_id: ArrayLike, date: ArrayLike, monetary: ArrayLike | None
 ) -> tuple[NDArray[Any], IntArray, FloatArray | None]:
     ids = coerce_ids(customer_id, "customer_id")
+    if ids.size == 0:
+        raise InvalidInputError("customer_id must not be empty: the transaction log has no rows")
     days = coerce_dates(date, "date")
     amounts = None if monetary is None else as_float_array(monetary, "monetary", lower=0, ndim=1)
     sizes = {"customer_id": ids.size, "date": days.size}
@@ -469,8 +471,6 @@ def _coerce_log(
     if len(set(sizes.values())) > 1:
         text = ", ".join(f"{k} has {v}" for k, v in sizes.items())
         raise InvalidInputError(f"customer_id, date and monetary must have the same length; {text}")
-    if ids.size == 0:
-        raise InvalidInputError("customer_id must not be empty: the transaction log has no rows")
     return ids, days, amounts
 
 
