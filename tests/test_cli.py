@@ -1,0 +1,193 @@
+"""The ``custvalue`` command: --example, CSV round trips, options, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from custvalue.cli import build_parser, main
+from custvalue.datasets import load_cdnow_sample, load_cdnow_summary
+
+H = "customer_id,date,amount\n"  # header of the bad-input files
+HEADER = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+
+
+def read_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_example_reproduces_the_cdnow_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["score", "--example"], capsys)
+    assert (code, err) == (0, "")
+    rows = read_csv(out)
+    assert rows[0] == HEADER
+    assert len(rows) == 1 + 2357
+    assert rows[1] == ["1", "2", repr(213 / 7), repr(272 / 7), repr((29.73 + 14.96) / 2)]
+    s = load_cdnow_summary()
+    table = np.array(rows[1:], dtype=float)
+    np.testing.assert_array_equal(table[:, 0], s.customer_id)
+    np.testing.assert_array_equal(table[:, 1], s.frequency)
+    np.testing.assert_array_equal(table[:, 2], s.recency)  # repr round-trips exactly
+    np.testing.assert_array_equal(table[:, 3], s.T)
+    np.testing.assert_array_equal(table[:, 4], s.monetary_value)
+
+
+def test_csv_round_trip_with_custom_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CDNOW log written as a CSV with other names and %Y%m%d dates gives the same summary."""
+    log = load_cdnow_sample()
+    path = tmp_path / "orders.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["note", "user", "day", "total"])
+        for cid, day, amount in zip(log.customer_id, log.date, log.amount, strict=True):
+            writer.writerow(["x", cid, str(day).replace("-", ""), repr(float(amount))])
+    out_path = tmp_path / "summary.csv"
+    code, out, err = run(
+        [
+            "score", str(path), "--customer-column", "user", "--date-column", "day",
+            "--amount-column", "total", "--date-format", "%Y%m%d", "--delimiter", ";",
+            "--observation-end", "1997-09-30", "--time-unit", "D", "-o", str(out_path),
+        ],
+        capsys,
+    )  # fmt: skip
+    assert (code, out, err) == (0, "", "")
+    rows = read_csv(out_path.read_text())
+    assert rows[0] == HEADER
+    s = load_cdnow_summary()
+    ids = np.array([int(r[0]) for r in rows[1:]])
+    order = np.argsort(s.customer_id.astype(str))  # ids read from a file sort as text
+    np.testing.assert_array_equal(ids, s.customer_id[order])
+    table = np.array([r[1:] for r in rows[1:]], dtype=float)
+    np.testing.assert_array_equal(table[:, 0], s.frequency[order])
+    np.testing.assert_allclose(table[:, 1], s.recency[order] * 7, rtol=1e-15)
+    np.testing.assert_allclose(table[:, 2], s.T[order] * 7, rtol=1e-15)
+    np.testing.assert_allclose(table[:, 3], s.monetary_value[order], rtol=1e-12)
+
+
+def test_iso_dates_no_amount_and_default_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        H + "b,2024-01-01T10:00,5\na,2024-01-01,1\na,2024-01-15 08:00,2\n\na,2024-01-15,3\n"
+    )
+    code, out, _ = run(["score", str(path), "--no-amount"], capsys)
+    assert code == 0
+    assert read_csv(out) == [HEADER[:4], ["a", "1", "2.0", "2.0"], ["b", "0", "0.0", "2.0"]]
+    code, out, _ = run(["score", str(path), "--time-unit", "D"], capsys)
+    assert read_csv(out)[1] == ["a", "1", "14.0", "14.0", "5.0"]
+
+
+def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["score", "--help"], capsys)
+    assert code == 0
+    score = build_parser()._subparsers._group_actions[0].choices["score"]  # type: ignore[union-attr]
+    for action in score._actions:
+        for flag in action.option_strings:
+            assert flag in out
+        assert action.help
+    assert "custvalue score --example" in out
+    assert "monetary_value" in out
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0
+    assert "score" in out
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0
+    assert out.startswith("custvalue ")
+
+
+def _bad(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "fragments"),
+    [
+        (None, [], ["missing.csv", "No such file"]),
+        (
+            "customer_id,when,amount\n1,2024-01-01,1\n",
+            [],
+            ["no column 'date'", "'when'", "--date-column"],
+        ),
+        ("customer_id,date\n1,2024-01-01\n", [], ["no column 'amount'", "--no-amount"]),
+        (H + "1,2024-01-01,1\n2,2024-02-30,1\n", [], ["line 3", "'date'", "'2024-02-30'"]),
+        (H + "1,2024-01-01,1\n2,,1\n", [], ["line 3", "'date'", "''"]),
+        (H + "1,01/02/2024,1\n", ["--date-format", "%Y%m%d"], ["line 2", "'01/02/2024'", "%Y%m%d"]),
+        (H + "1,2024-01-01,1\n1,2024-01-02,-3\n", [], ["line 3", "'amount'", ">= 0", "'-3'"]),
+        (H + "1,2024-01-01,abc\n", [], ["line 2", "'abc'"]),
+        (H + "1,2024-01-01,nan\n", [], ["line 2", "'nan'"]),
+        (H + "1,2024-01-01\n", [], ["line 2", "expected at least 3 fields"]),
+        (H + " ,2024-01-01,1\n", [], ["line 2", "empty customer id"]),
+        ("", [], ["bad.csv", "empty"]),
+        (H, [], ["no transactions"]),
+        (
+            H + "1,2024-01-01,1\n",
+            ["--observation-end", "2023-01-01"],
+            ["observation_end", "before the first purchase"],
+        ),
+        (H + "1,2024-01-01,1\n", ["--time-unit", "fortnight"], ["time_unit", "'fortnight'"]),
+        (H + "1,2024-01-01,1\n", ["--example"], ["either", "--example"]),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str | None,
+    extra: list[str],
+    fragments: list[str],
+) -> None:
+    path = str(tmp_path / "missing.csv") if content is None else _bad(tmp_path, content)
+    out_file = tmp_path / "out.csv"
+    code, out, err = run(["score", path, "-o", str(out_file), *extra], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("custvalue: error: ")
+    assert err.endswith("\n")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    assert not out_file.exists()  # nothing written on error
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score"]) == 2  # neither a file nor --example
+    assert "custvalue: error:" in capsys.readouterr().err
+    assert main([]) == 2
+    assert main(["score", "--no-such-option"]) == 2
+
+
+def test_console_script_and_module_run() -> None:
+    commands = [[sys.executable, "-m", "custvalue"]]
+    script = shutil.which("custvalue")
+    if script is not None:
+        commands.append([script])
+    for command in commands:
+        done = subprocess.run(
+            [*command, "score", "--example"], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("\n") == 2358
+        failed = subprocess.run(
+            [*command, "score", "no/such/file.csv"], capture_output=True, text=True, check=False
+        )
+        assert failed.returncode == 2
+        assert failed.stderr.startswith("custvalue: error: no/such/file.csv")
+        assert "Traceback" not in failed.stderr
