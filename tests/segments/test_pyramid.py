@@ -136,3 +136,17 @@ def test_bad_arrays() -> None:
         pyramid_tiers([np.nan])
     with pytest.raises(InvalidInputError, match="tiers must be <= 3"):
         tier_profiles([4], [1.0], [1.0])
+
+
+@given(customer_values(negative=False, max_size=60), share_vectors(3))
+def test_profit_share_tiers_match_a_direct_walk(values, shares) -> None:
+    from custvalue.segments._cutoffs import tiers_by_value_share
+
+    v = np.array(values)
+    total = v.sum()
+    cut = np.cumsum(shares)[:-1]
+    expected = []
+    for x in v:  # share held by strictly more profitable customers decides the tier
+        before = v[v > x].sum() / total if total > 0 else 0.0
+        expected.append(int(np.sum(cut - 1e-9 <= before)))
+    np.testing.assert_array_equal(tiers_by_value_share(v, np.array(shares)), expected)

@@ -197,3 +197,13 @@ def test_bad_input(args, kwargs, match) -> None:
 def test_bad_type() -> None:
     with pytest.raises(InvalidTypeError, match="total_spend"):
         rfm_scores([1.0], [1], ["a lot"])
+
+
+@given(customer_values(min_size=1, max_size=200), st.integers(2, 9))
+def test_average_rule_matches_average_ranks(values, k) -> None:
+    from scipy.stats import rankdata
+
+    arr = np.array(values)
+    scores, _ = quantile_scores(arr, k, "average")
+    expected = np.minimum(1 + np.floor(k * (rankdata(arr, method="average") - 0.5) / arr.size), k)
+    np.testing.assert_array_equal(scores, expected)

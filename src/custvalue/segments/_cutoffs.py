@@ -47,17 +47,25 @@ def tiers_by_value_share(values: FloatArray, shares: FloatArray) -> IntArray:
     cumulative value share is not yet reached *before* it (so the tier that crosses a cut-off
     keeps the customer that crosses it). Tied customers are treated as one block and share a
     tier. Meant for non-negative values; when their total is 0 everyone is in tier 0.
-    Cost O(n log n) (one ``np.unique``).
+    Cost O(n log n) (one sort).
     """
-    if values.shape[0] == 0:
+    n = values.shape[0]
+    if n == 0:
         return np.zeros(0, dtype=np.int64)
-    uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    block = uniq * counts
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    uniq = ordered[starts]
+    block = np.add.reduceat(ordered, starts)  # total value of each block of tied customers
     total = float(block.sum())
     # value held by all strictly higher blocks
     before = np.cumsum(block[::-1])[::-1] - block
     share_before = before / total if total > 0 else np.zeros_like(before)
     cumulative = np.cumsum(shares)[:-1]
     tier_of_block = np.searchsorted(cumulative - _TOL, share_before, side="right")
-    tiers: IntArray = tier_of_block.astype(np.int64)[inverse.ravel()]
+    # block tiers fall as values rise: lowest[t] = smallest value with tier <= t (+inf if none)
+    first = np.searchsorted(-tier_of_block, -np.arange(cumulative.size), side="left")
+    lowest = np.where(first < uniq.size, uniq[np.minimum(first, uniq.size - 1)], np.inf)
+    tiers: IntArray = (lowest.size - np.searchsorted(lowest[::-1], values, side="right")).astype(
+        np.int64
+    )
     return tiers

@@ -14,7 +14,7 @@ invariant to the order of the customers and to any strictly increasing transform
     at a threshold all get the lower score. O(n).
 ``"average"``
     Average ranks (ties share the mean of their ranks ``r``): score ``1 + floor(k (r - 1/2) / n)``.
-    Tied customers get one score, placed by the middle of their block. O(n log n).
+    Tied customers get one score, placed by the middle of their block. O(n log n) (a sort).
 
 With few distinct values (e.g. most customers bought once) quantile bins collapse: some scores
 are given to nobody. This is handled (scores stay in 1..k and ties stay together) and reported
@@ -59,13 +59,18 @@ def quantile_scores(
         edges = np.partition(values, np.unique(positions))[positions].astype(np.float64)
         scores = 1 + np.searchsorted(edges, values, side="left")
         return scores.astype(np.int8), edges
-    uniq, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    ordered = np.sort(values)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    uniq = ordered[starts]
+    counts = np.diff(np.append(starts, n))
     mean_rank = np.cumsum(counts) - (counts - 1) / 2.0
     uniq_scores = np.minimum(1 + np.floor(k * (mean_rank - 0.5) / n), k).astype(np.int8)
-    # edges[j-1] = largest value whose score is <= j (or -inf when there is none)
+    # edges[j-1] = largest value whose score is <= j (or -inf when there is none); they
+    # reproduce the scores, so no inverse index (a second sort) is needed
     last = np.searchsorted(uniq_scores, np.arange(1, k), side="right") - 1
     edges = np.where(last >= 0, uniq[np.maximum(last, 0)], -np.inf)
-    return uniq_scores[inverse.ravel()], edges
+    scores = 1 + np.searchsorted(edges, values, side="left")
+    return scores.astype(np.int8), edges
 
 
 def _nested_scores(
