@@ -25,7 +25,7 @@ import datetime as dt
 import html
 import math
 import re
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, overload
 
 import attrs
 import numpy as np
@@ -509,6 +509,7 @@ def _summarize(
     )
 
 
+@overload
 def summarize_transactions(
     customer_id: ArrayLike,
     date: ArrayLike,
@@ -516,7 +517,31 @@ def summarize_transactions(
     *,
     observation_end: Any = None,
     time_unit: TimeUnit = "D",
-) -> CustomerSummary:
+    data: None = None,
+) -> CustomerSummary: ...
+
+
+@overload
+def summarize_transactions(
+    customer_id: str,
+    date: str,
+    monetary: str | None = None,
+    *,
+    observation_end: Any = None,
+    time_unit: TimeUnit = "D",
+    data: Any,
+) -> Any: ...
+
+
+def summarize_transactions(
+    customer_id: ArrayLike,
+    date: ArrayLike,
+    monetary: ArrayLike | None = None,
+    *,
+    observation_end: Any = None,
+    time_unit: TimeUnit = "D",
+    data: Any = None,
+) -> Any:
     """Summarise a transaction log into per-customer frequency, recency, T and monetary value.
 
     Parameters
@@ -538,12 +563,18 @@ def summarize_transactions(
     time_unit
         Unit of ``recency`` and ``T``: ``"D"``, ``"W"``, ``"M"`` (30.4375 days), ``"Y"``
         (365.25 days), a multiple (``"2W"``) or a timedelta. See :func:`time_unit_days`.
+    data
+        Optional DataFrame (pandas, Polars, PyArrow ...; needs the ``custvalue[dataframe]``
+        extra). Then ``customer_id``, ``date`` and ``monetary`` are *column names* in it, and
+        the result is a DataFrame of the same library (see
+        :func:`custvalue.frame.summarize_frame`).
 
     Returns
     -------
     CustomerSummary
         One row per customer, sorted by id: ``frequency`` (repeat purchase days), ``recency``
         (``t_x``), ``T`` and ``monetary_value`` (mean of the repeat purchase days' totals).
+        With ``data``: a DataFrame with these columns, the id column named like the input's.
 
     Raises
     ------
@@ -573,6 +604,13 @@ def summarize_transactions(
     >>> s.monetary_value.tolist()
     [20.0, 0.0]
     """
+    if data is not None:
+        from custvalue.frame import summarize_frame
+
+        return summarize_frame(
+            data, customer_id, date, monetary,  # type: ignore[arg-type]
+            observation_end=observation_end, time_unit=time_unit,
+        )  # fmt: skip
     ids, days, amounts = _coerce_log(customer_id, date, monetary)
     time_unit_days(time_unit)  # fail fast on a bad unit
     end = _end_day(observation_end, days)
