@@ -152,7 +152,8 @@ def test_with_transition_keeps_rows_stochastic(
     i, j = cell
     model = MigrationModel(P)
     old = np.array(P)
-    if old[i, j] == 1.0 and p < 1.0:  # nothing else in the row to scale proportionally
+    others = [k for k in range(4) if k != j]
+    if old[i, others].sum() == 0.0 and p < 1.0:  # nothing else in the row to scale
         with pytest.raises(InvalidInputError, match="no other mass"):
             model.with_transition(i, j, p)
         return
@@ -161,10 +162,9 @@ def test_with_transition_keeps_rows_stochastic(
     np.testing.assert_allclose(changed.sum(axis=1), 1.0, atol=1e-12)
     assert ((changed >= 0) & (changed <= 1)).all()
     np.testing.assert_array_equal(np.delete(changed, i, axis=0), np.delete(old, i, axis=0))
-    others = [k for k in range(4) if k != j]
-    if old[i, j] < 1:  # proportional rule: the other entries keep their ratios
+    if old[i, others].sum() > 0:  # proportional rule: the other entries keep their ratios
         np.testing.assert_allclose(
-            changed[i, others], old[i, others] * (1 - p) / (1 - old[i, j]), atol=1e-12
+            changed[i, others], old[i, others] * (1 - p) / old[i, others].sum(), atol=1e-12
         )
 
 

@@ -375,14 +375,15 @@ class MigrationModel(JsonMixin):
         P = self.matrix.copy()
         old = P[i, j]
         if renormalize == "proportional":
-            rest = 1.0 - old
+            others = np.arange(len(Stage)) != j
+            rest = float(P[i, others].sum())  # = 1 - old, summed directly for accuracy
             if rest <= 0.0 and p < 1.0:
                 raise InvalidInputError(
                     f"row {i.name} has no other mass to scale (P[{i.name}, {j.name}] = 1); "
                     "use renormalize='stay' or change the row directly"
                 )
             scale = (1.0 - p) / rest if rest > 0 else 0.0
-            P[i] *= scale
+            P[i, others] = np.minimum(P[i, others] * scale, 1.0)
         elif renormalize == "stay":
             if i == j:
                 raise InvalidInputError("renormalize='stay' cannot change the staying probability")
