@@ -5,30 +5,59 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["collapse_rows"]
+__all__ = ["collapse_rows", "rank_values"]
 
 FloatArray = NDArray[np.float64]
 
 
-def _row_codes(columns: tuple[FloatArray, ...]) -> NDArray[np.int64]:
-    """One int64 code per row, equal exactly when the rows are equal.
+#: Largest code range grouped with a dense table (bool + int32 per code) instead of a sort.
+_DENSE_LIMIT = 1 << 23
 
-    Each column is replaced by its rank among its distinct values (a 1-D ``np.unique``),
-    and the ranks are combined in a mixed radix. This avoids ``np.unique(axis=0)``, which
-    sorts rows lexicographically and is an order of magnitude slower.
+
+def _dense_ranks(values: NDArray[np.int64], size: int) -> tuple[NDArray[np.int64], int]:
+    """Ranks of non-negative integer ``values`` < ``size`` among their distinct values, O(n)."""
+    present = np.zeros(size, dtype=bool)
+    present[values] = True
+    rank_of = np.cumsum(present, dtype=np.int32 if size < 2**31 else np.int64) - 1
+    return rank_of[values].astype(np.int64), int(rank_of[-1]) + 1
+
+
+def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
+    """Rank of each entry among the column's distinct values (equal values, equal rank).
+
+    Whole numbers in a modest range (frequencies, day counts) are ranked with a dense table
+    in O(n); other columns with a sort (``np.unique``).
+    """
+    lo, hi = float(col.min()), float(col.max())
+    if hi - lo < min(_DENSE_LIMIT, 4 * col.size + 1024):
+        shifted = col - lo
+        ints = shifted.astype(np.int64)
+        # exact only if the shift loses nothing: map back and compare with the column
+        if np.array_equal(ints, shifted) and np.array_equal(ints + lo, col):
+            return _dense_ranks(ints, int(hi - lo) + 1)
+    # np.unique without return_inverse sorts values (fast); an argsort is several times slower
+    distinct = np.unique(col)
+    return np.searchsorted(distinct, col).astype(np.int64, copy=False), int(distinct.size)
+
+
+def _row_codes(columns: tuple[FloatArray, ...]) -> tuple[NDArray[np.int64], int]:
+    """One int64 code per row, equal exactly when the rows are equal, and the code range.
+
+    Each column is replaced by its rank among its distinct values, and the ranks are
+    combined in a mixed radix. This avoids ``np.unique(axis=0)``, which sorts rows
+    lexicographically and is an order of magnitude slower.
     """
     code = np.zeros(columns[0].shape[0], dtype=np.int64)
     radix = 1
     for col in columns:
-        _, inverse = np.unique(col, return_inverse=True)
-        size = int(inverse.max()) + 1 if inverse.size else 1
+        ranks, size = rank_values(col)
         if radix * size >= 2**62:  # re-rank the partial code to keep it small
-            _, code = np.unique(code, return_inverse=True)
-            code = code.astype(np.int64)
-            radix = int(code.max()) + 1
-        code = code * size + inverse.astype(np.int64)
+            distinct = np.unique(code)
+            code = np.searchsorted(distinct, code).astype(np.int64, copy=False)
+            radix = int(distinct.size)
+        code = code * size + ranks
         radix *= size
-    return code
+    return code, radix
 
 
 def collapse_rows(
@@ -50,9 +79,17 @@ def collapse_rows(
     if n == 0:
         empty = np.empty(0, dtype=np.float64)
         return tuple(empty for _ in columns), empty, np.empty(0, dtype=np.intp)
-    code = _row_codes(columns)
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    inverse = inverse.astype(np.intp, copy=False).reshape(-1)
+    code, radix = _row_codes(columns)
+    if radix <= _DENSE_LIMIT:  # group without sorting; same order as np.unique(code)
+        ranks, n_unique = _dense_ranks(code, radix)
+        inverse = ranks.astype(np.intp, copy=False)
+        first = np.empty(n_unique, dtype=np.intp)
+        first[inverse] = np.arange(n, dtype=np.intp)  # a representative row of each group
+    else:
+        distinct = np.unique(code)
+        inverse = np.searchsorted(distinct, code).astype(np.intp, copy=False)
+        first = np.empty(distinct.size, dtype=np.intp)
+        first[inverse] = np.arange(n, dtype=np.intp)
     w = np.ones(n) if weights is None else weights
     unique_weights = np.bincount(inverse, weights=w, minlength=first.size).astype(np.float64)
     return tuple(np.ascontiguousarray(c[first]) for c in columns), unique_weights, inverse

@@ -247,8 +247,13 @@ def test_weighted_fit_equals_repeated_rows(seed: int) -> None:
     reps = np.random.default_rng(seed).integers(0, 4, size=x.size)
     weighted = GammaGamma.fit(x, m, weights=reps, strict=True)
     repeated = GammaGamma.fit(np.repeat(x, reps), np.repeat(m, reps), strict=True)
-    np.testing.assert_allclose(weighted.params.as_array(), repeated.params.as_array(), rtol=1e-7)
-    assert weighted.log_likelihood == pytest.approx(repeated.log_likelihood, rel=1e-10)
+    # Same likelihood function, so the same optimum: equal to the optimizer's resolution,
+    # which on flat directions is measured in standard errors.
+    assert weighted.log_likelihood == pytest.approx(repeated.log_likelihood, rel=1e-12)
+    se = repeated.stderr
+    assert se is not None
+    diff = np.abs(weighted.params.as_array() - repeated.params.as_array())
+    assert np.all(diff <= 1e-4 * se + 1e-9 * repeated.params.as_array())
     assert weighted.n_customers == repeated.n_customers
 
 

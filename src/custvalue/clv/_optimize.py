@@ -150,15 +150,22 @@ def maximize_likelihood(
             break
         t = 1.0
         improved = False
+        grad_norm = float(np.max(np.abs(grad)))
+        noise = 8.0 * np.finfo(np.float64).eps * max(abs(value), 1.0)
         while t > 1e-8:
             cand = np.clip(u + t * step, -LOG_BOUND, LOG_BOUND)
             cand_value, cand_grad = negative_mean(cand)
-            if cand_value <= value:
+            # Accept a decrease, or (at the optimum, where values differ only by rounding)
+            # a step that does not increase the value beyond rounding and shrinks the gradient.
+            if cand_value < value or (
+                cand_value <= value + noise and float(np.max(np.abs(cand_grad))) < grad_norm
+            ):
                 u, value, grad, improved = cand, cand_value, cand_grad, True
                 break
             t *= 0.5
         iterations += 1
-        if not improved:
+        # Stop when no progress is possible or the step is below the parameters' resolution.
+        if not improved or float(np.max(np.abs(t * step))) < 1e-13:
             break
 
     theta = np.exp(u)

@@ -183,7 +183,7 @@ def discounted_expected_transactions(
             u = nodes[:, None] * u_end[None, :]
             s, ds_du = _time_of_u(u, np.broadcast_to(c, u.shape), delta)
             e = _checked(transaction_model.expected_purchases(s, xu[sl], tu[sl], c), c.size)
-            integral = (weights @ (np.exp(-delta * s) * e * ds_du)) * u_end
+            integral = np.einsum("k,kn->n", weights, np.exp(-delta * s) * e * ds_du) * u_end
             value = delta * integral
             if math.isfinite(h):
                 end = transaction_model.expected_purchases(h, xu[sl], tu[sl], c)
