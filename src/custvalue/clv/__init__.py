@@ -18,6 +18,7 @@ from custvalue.clv.value import (
     discounted_expected_transactions,
     lifetimes_customer_lifetime_value,
 )
+from custvalue.frame import score
 
 __all__ = [
     "BetaGeo",
@@ -32,6 +33,7 @@ __all__ = [
     "customer_lifetime_value",
     "discounted_expected_transactions",
     "lifetimes_customer_lifetime_value",
+    "score",
     "simulate_bgnbd",
     "spend_frequency_independence",
 ]
