@@ -79,7 +79,7 @@ def _nested_scores(
     """Scores computed separately within each group; edges shape (n_groups, k-1)."""
     scores = np.empty(values.shape[0], dtype=np.int8)
     edges = np.full((n_groups, k - 1), np.nan)
-    order = np.argsort(groups, kind="stable")
+    order = np.argsort(groups.astype(np.int16), kind="stable")  # radix sort: O(n)
     bounds = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=n_groups))])
     for g in range(n_groups):
         idx = order[bounds[g] : bounds[g + 1]]
