@@ -30,7 +30,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_example_reproduces_the_cdnow_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["score", "--example"], capsys)
+    code, out, err = run(["score", "--example", "--summary-only"], capsys)
     assert (code, err) == (0, "")
     rows = read_csv(out)
     assert rows[0] == HEADER
@@ -43,6 +43,49 @@ def test_example_reproduces_the_cdnow_summary(capsys: pytest.CaptureFixture[str]
     np.testing.assert_array_equal(table[:, 2], s.recency)  # repr round-trips exactly
     np.testing.assert_array_equal(table[:, 3], s.T)
     np.testing.assert_array_equal(table[:, 4], s.monetary_value)
+
+
+MODEL_HEADER = [*HEADER, "p_alive", "expected_purchases", "expected_spend", "clv"]
+
+
+def test_example_fits_the_published_models(capsys: pytest.CaptureFixture[str]) -> None:
+    """`custvalue score --example` reproduces Fader, Hardie & Lee's CDNOW estimates."""
+    code, out, err = run(["score", "--example"], capsys)
+    assert code == 0
+    assert "BG/NBD: r=0.242595 alpha=4.4136 a=0.792922 b=2.42591 (log-likelihood -9582.43" in err
+    assert "Gamma-Gamma: p=6.24957 q=3.74422 gamma=15.4435 (log-likelihood -4055.92" in err
+    assert "warning" not in err
+    rows = read_csv(out)
+    assert rows[0] == MODEL_HEADER
+    table = np.array([r[1:] for r in rows[1:]], dtype=float)
+    assert np.isfinite(table).all()
+    p_alive, purchases, spend, clv = table[:, 4], table[:, 5], table[:, 6], table[:, 7]
+    assert ((p_alive > 0) & (p_alive <= 1)).all()
+    assert (purchases >= 0).all()
+    assert (clv >= 0).all()
+    # customer 1 (x=2, t_x=30.43, T=38.86): P(alive) = 0.7266 (REFERENCE.md point check)
+    assert p_alive[0] == pytest.approx(0.7266, abs=5e-5)
+    # one-time buyers get the population mean spend 35.17
+    np.testing.assert_allclose(spend[table[:, 0] == 0], 35.17, atol=5e-3)
+
+
+def test_horizon_and_discount_rate_options(capsys: pytest.CaptureFixture[str]) -> None:
+    def column(argv: list[str], name: str) -> np.ndarray:
+        code, out, _ = run(["score", "--example", *argv], capsys)
+        assert code == 0
+        rows = read_csv(out)
+        return np.array([r[rows[0].index(name)] for r in rows[1:]], dtype=float)
+
+    year = column([], "clv")
+    half = column(["--horizon", "26"], "clv")
+    cheap = column(["--annual-discount-rate", "0.5"], "clv")
+    assert (half <= year).all()
+    assert (half < year).any()
+    assert (cheap <= year).all()
+    assert (cheap < year).any()
+    purchases_d = column(["--time-unit", "D", "--horizon", "364"], "expected_purchases")
+    purchases_w = column(["--time-unit", "W", "--horizon", "52"], "expected_purchases")
+    np.testing.assert_allclose(purchases_d, purchases_w, rtol=1e-6)  # time-unit invariance
 
 
 def test_csv_round_trip_with_custom_columns(
@@ -62,6 +105,7 @@ def test_csv_round_trip_with_custom_columns(
             "score", str(path), "--customer-column", "user", "--date-column", "day",
             "--amount-column", "total", "--date-format", "%Y%m%d", "--delimiter", ";",
             "--observation-end", "1997-09-30", "--time-unit", "D", "-o", str(out_path),
+            "--summary-only",
         ],
         capsys,
     )  # fmt: skip
@@ -86,10 +130,10 @@ def test_iso_dates_no_amount_and_default_end(
     path.write_text(
         H + "b,2024-01-01T10:00,5\na,2024-01-01,1\na,2024-01-15 08:00,2\n\na,2024-01-15,3\n"
     )
-    code, out, _ = run(["score", str(path), "--no-amount"], capsys)
+    code, out, _ = run(["score", str(path), "--no-amount", "--summary-only"], capsys)
     assert code == 0
     assert read_csv(out) == [HEADER[:4], ["a", "1", "2.0", "2.0"], ["b", "0", "0.0", "2.0"]]
-    code, out, _ = run(["score", str(path), "--time-unit", "D"], capsys)
+    code, out, _ = run(["score", str(path), "--time-unit", "D", "--summary-only"], capsys)
     assert read_csv(out)[1] == ["a", "1", "14.0", "14.0", "5.0"]
 
 

@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import IO, Any
 
@@ -26,7 +27,7 @@ from numpy.typing import NDArray
 
 from custvalue import __version__
 from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
-from custvalue.errors import CustValueError
+from custvalue.errors import CustValueError, CustValueWarning
 from custvalue.summary import CustomerSummary, summarize_transactions, time_unit_days
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Transactions",
     "build_parser",
     "main",
+    "model_columns",
     "read_transactions",
     "score_columns",
     "write_columns",
@@ -49,17 +51,29 @@ input format:
   floored to the calendar day; several purchases of a customer on one day count as one
   purchase whose amount is their sum.
 
+models:
+  Unless --summary-only is given, a BG/NBD purchase model is fitted to (frequency, recency,
+  T) and, when amounts are read, a Gamma-Gamma spend model to the repeat buyers (customers
+  with frequency 0 get the population mean spend). Fitted parameters, log-likelihoods and
+  convergence go to standard error.
+
 output (one row per customer, sorted by id - as text when read from a file;
 times in --time-unit units):
-  customer_id     the customer's id, as written in the input
-  frequency       number of repeat purchases (distinct purchase days - 1)
-  recency         time from the first to the last purchase (the BG/NBD t_x)
-  T               time from the first purchase to the observation end
-  monetary_value  mean amount of the repeat purchase days (0 if frequency is 0);
-                  omitted with --no-amount
+  customer_id         the customer's id, as written in the input
+  frequency           number of repeat purchases (distinct purchase days - 1)
+  recency             time from the first to the last purchase (the BG/NBD t_x)
+  T                   time from the first purchase to the observation end
+  monetary_value      mean amount of the repeat purchase days (0 if frequency is 0);
+                      omitted with --no-amount
+  p_alive             BG/NBD probability that the customer is still active
+  expected_purchases  expected number of purchases in the next --horizon time units
+  expected_spend      Gamma-Gamma expected amount per future purchase (with amounts)
+  clv                 discounted value of the purchases in the next --horizon time
+                      units at --annual-discount-rate, continuously compounded (with amounts)
 
 examples:
   custvalue score --example
+  custvalue score --example --horizon 26 --annual-discount-rate 0.08 -o cdnow.csv
   custvalue score orders.csv --customer-column user --date-column ordered_at \\
       --amount-column total --date-format %Y%m%d --observation-end 2024-12-31 -o summary.csv
 """
@@ -89,10 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     score = commands.add_parser(
         "score",
-        help="summarise a transaction log per customer (frequency, recency, T, monetary value)",
+        help="score customers: summary, P(alive), expected purchases, expected spend, CLV",
         description=(
-            "Read a transaction log (CSV) and write one row per customer with the repeat\n"
-            "purchase frequency, recency (t_x), age T and mean repeat spend."
+            "Read a transaction log (CSV), fit BG/NBD and Gamma-Gamma models, and write one\n"
+            "row per customer with the repeat purchase frequency, recency (t_x), age T, mean\n"
+            "repeat spend, P(alive), expected purchases, expected spend and discounted CLV."
         ),
         epilog=_SCORE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -166,6 +181,31 @@ def build_parser() -> argparse.ArgumentParser:
             "unit of recency and T: D (day), W (7 days), M (365.25/12 = 30.4375 days), "
             "Y (365.25 days), or a multiple such as 2W (default: %(default)s)"
         ),
+    )
+    models = score.add_argument_group("models and value")
+    models.add_argument(
+        "--horizon",
+        type=float,
+        metavar="UNITS",
+        help=(
+            "prediction horizon for expected_purchases and clv, in --time-unit units "
+            "(default: one year, e.g. 52.18 weeks)"
+        ),
+    )
+    models.add_argument(
+        "--annual-discount-rate",
+        type=float,
+        default=0.10,
+        metavar="RATE",
+        help=(
+            "effective annual discount rate of the CLV, e.g. 0.10 for 10%% a year; converted "
+            "to a continuously compounded rate per time unit (default: %(default)s)"
+        ),
+    )
+    models.add_argument(
+        "--summary-only",
+        action="store_true",
+        help="write the summary columns only; fit no model",
     )
     output = score.add_argument_group("output")
     output.add_argument(
@@ -306,6 +346,57 @@ def score_columns(summary: CustomerSummary) -> dict[str, NDArray[Any]]:
     return columns
 
 
+def model_columns(
+    summary: CustomerSummary,
+    *,
+    horizon: float | None = None,
+    annual_discount_rate: float = 0.10,
+    report: IO[str] | None = None,
+) -> dict[str, NDArray[Any]]:
+    """Fit BG/NBD (and Gamma-Gamma when amounts exist) and return the prediction columns.
+
+    ``horizon`` is in the summary's time unit (default: one year); ``annual_discount_rate``
+    is an effective annual rate, converted to a continuously compounded rate per time unit.
+    Fitted parameters are written to ``report`` (e.g. standard error) when given.
+    """
+    from custvalue.clv import BetaGeo, GammaGamma, continuous_discount_rate
+    from custvalue.clv import customer_lifetime_value as clv
+
+    units_per_year = 365.25 / summary.time_unit_days
+    h = units_per_year if horizon is None else horizon
+    x, t_x, age = summary.frequency, summary.recency, summary.T
+    bgnbd = BetaGeo.fit(x, t_x, age)
+    columns: dict[str, NDArray[Any]] = {
+        "p_alive": bgnbd.probability_alive(x, t_x, age),
+        "expected_purchases": bgnbd.expected_purchases(h, x, t_x, age),
+    }
+    _report(report, "BG/NBD", bgnbd.params, bgnbd.log_likelihood, bgnbd.diagnostics)
+    if summary.monetary_value is not None:
+        spend = GammaGamma.fit(x, summary.monetary_value)
+        _report(report, "Gamma-Gamma", spend.params, spend.log_likelihood, spend.diagnostics)
+        rate = continuous_discount_rate(annual_discount_rate, units_per_year)
+        columns["expected_spend"] = spend.expected_spend(x, summary.monetary_value)
+        columns["clv"] = clv(
+            bgnbd, spend, x, t_x, age, summary.monetary_value, horizon=h, discount_rate=rate
+        )
+        if report is not None:
+            report.write(
+                f"CLV: horizon {h:g} time units ({summary.time_unit}), discount rate "
+                f"{annual_discount_rate:g} a year = {rate:.6g} per time unit (continuous)\n"
+            )
+    return columns
+
+
+def _report(
+    stream: IO[str] | None, name: str, params: Any, log_likelihood: Any, diagnostics: Any
+) -> None:
+    if stream is None:
+        return
+    values = " ".join(f"{k}={v:.6g}" for k, v in attrs.asdict(params).items())
+    state = "converged" if diagnostics is not None and diagnostics.converged else "NOT converged"
+    stream.write(f"{name}: {values} (log-likelihood {log_likelihood:.2f}, {state})\n")
+
+
 def write_columns(columns: dict[str, NDArray[Any]], stream: IO[str]) -> None:
     """Write ordered columns as CSV (header + one row per entry); floats round-trip exactly."""
     writer = csv.writer(stream, lineterminator="\n")
@@ -342,6 +433,20 @@ def _run_score(args: argparse.Namespace) -> int:
         ids, dates, amounts, observation_end=observation_end, time_unit=args.time_unit
     )
     columns = score_columns(summary)
+    if not args.summary_only:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CustValueWarning)
+            columns.update(
+                model_columns(
+                    summary,
+                    horizon=args.horizon,
+                    annual_discount_rate=args.annual_discount_rate,
+                    report=sys.stderr,
+                )
+            )
+        for warning in caught:
+            message = " ".join(str(warning.message).split())
+            print(f"{PROG}: warning: {message}", file=sys.stderr)
     if args.output == "-":
         write_columns(columns, sys.stdout)
         sys.stdout.flush()
