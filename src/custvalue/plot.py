@@ -385,11 +385,15 @@ def plot_probability_alive_history(
         raise InvalidInputError("purchase_times must lie in (0, T] (repeat purchases only)")
     alive = _method(model, "probability_alive")
     grid = np.linspace(0.0, age, _count(n_points, "n_points", 2))
-    # Every grid time counts purchases up to and including it; each purchase time also
-    # appears once *before* the purchase (the left limit), so the jump is vertical.
-    t = np.concatenate([grid, times])
+    # Every grid time counts the purchases up to and including it; each purchase time is also
+    # drawn on both sides (left limit, then value just after), so the jump is vertical.
+    t = np.concatenate([grid, times, times])
     count = np.concatenate(
-        [np.searchsorted(times, grid, side="right"), np.searchsorted(times, times, side="left")]
+        [
+            np.searchsorted(times, grid, side="right"),
+            np.searchsorted(times, times, side="left"),
+            np.searchsorted(times, times, side="right"),
+        ]
     )
     order = np.lexsort((count, t))
     t, count = t[order], count[order]
