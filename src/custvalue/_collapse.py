@@ -26,7 +26,8 @@ def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
     """Rank of each entry among the column's distinct values (equal values, equal rank).
 
     Whole numbers in a modest range (frequencies, day counts) are ranked with a dense table
-    in O(n); other columns with a sort (``np.unique``).
+    in O(n), values on a regular grid (times in days / 7) by their grid index; other columns
+    by a binary search among the sorted distinct values. No argsort of the column.
     """
     lo, hi = float(col.min()), float(col.max())
     if hi - lo < min(_DENSE_LIMIT, 4 * col.size + 1024):
@@ -35,9 +36,32 @@ def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
         # exact only if the shift loses nothing: map back and compare with the column
         if np.array_equal(ints, shifted) and np.array_equal(ints + lo, col):
             return _dense_ranks(ints, int(hi - lo) + 1)
-    # np.unique without return_inverse sorts values (fast); an argsort is several times slower
-    distinct = np.unique(col)
+    distinct = _distinct_sorted(col)
+    limit = min(_DENSE_LIMIT, 4 * col.size + 1024)
+    if 1 < distinct.size and (distinct[-1] - distinct[0]) < limit * float(
+        np.min(np.diff(distinct))
+    ):
+        # Values on a grid (e.g. days / 7): k = rint((v - v0) / step) is monotone in v, so if
+        # it is strictly increasing over the distinct values it identifies them exactly, and
+        # the same float operations give every entry the k of its value. O(n), no search.
+        step = float(np.min(np.diff(distinct)))
+        k_distinct = np.rint((distinct - distinct[0]) / step).astype(np.int64)
+        if np.all(np.diff(k_distinct) > 0):
+            table = np.empty(int(k_distinct[-1]) + 1, dtype=np.int64)
+            table[k_distinct] = np.arange(distinct.size)
+            k = np.rint((col - distinct[0]) / step).astype(np.int64)
+            return table[k], int(distinct.size)
     return np.searchsorted(distinct, col).astype(np.int64, copy=False), int(distinct.size)
+
+
+def _distinct_sorted(col: FloatArray) -> FloatArray:
+    """Sorted distinct values; hash-based on numpy >= 2.3 (faster than a full sort)."""
+    try:
+        distinct = np.unique(col, sorted=False)  # type: ignore[call-overload,unused-ignore]
+    except TypeError:  # numpy < 2.3
+        return np.unique(col)
+    out: FloatArray = np.sort(distinct)
+    return out
 
 
 def _row_codes(columns: tuple[FloatArray, ...]) -> tuple[NDArray[np.int64], int]:
