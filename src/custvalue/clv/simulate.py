@@ -6,6 +6,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._progress import progress_bar
 from custvalue._validation import as_float_array, as_scalar
 from custvalue.errors import InvalidTypeError
 
@@ -64,6 +65,7 @@ def simulate_bgnbd(
     rng: np.random.Generator | int,
     horizon: float = 0.0,
     resolution: float | None = None,
+    progress: bool = False,
 ) -> SimulatedHistories:
     """Draw customer histories from the BG/NBD process (Fader, Hardie and Lee 2005).
 
@@ -91,6 +93,8 @@ def simulate_bgnbd(
         so ``frequency`` counts distinct grid cells. Dropout still follows every latent
         purchase. With a resolution the histories no longer follow the BG/NBD likelihood
         exactly.
+    progress
+        Show a progress bar (customers whose simulation has finished) if tqdm is installed.
 
     Returns
     -------
@@ -130,11 +134,14 @@ def simulate_bgnbd(
     last_time = np.zeros(n)  # latent time of the latest purchase
     last_cell = np.zeros(n)  # grid time of the latest recorded purchase
     active = np.flatnonzero(lam > 0)
+    bar = progress_bar(progress, total=n, desc="simulate_bgnbd", unit="customer")
+    bar.update(n - active.size)
     while active.size:
         with np.errstate(divide="ignore", over="ignore"):
             gap = gen.exponential(1.0, size=active.size) / lam[active]
         when = last_time[active] + gap
         buys = when <= end[active]
+        done = active.size
         active, when = active[buys], when[buys]
         cell = when if res is None else np.floor(when / res) * res
         in_cal = when <= age[active]
@@ -148,7 +155,9 @@ def simulate_bgnbd(
         last_cell[active] = np.where(new, cell, last_cell[active])
         drop = gen.random(active.size) < p[active]
         alive_at_T[active[drop & in_cal]] = False
+        bar.update(done - int((~drop).sum()))
         active = active[~drop]
+    bar.close()
     return SimulatedHistories(
         frequency=frequency,
         recency=recency,

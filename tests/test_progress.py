@@ -1,0 +1,91 @@
+"""Opt-in progress bars: tqdm when asked and installed, silent otherwise, results unchanged."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from custvalue import _progress
+from custvalue.clv import BetaGeoParams, simulate_bgnbd
+from custvalue.errors import InvalidTypeError
+
+PARAMS = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
+
+
+class _Recorder:
+    """Stands in for tqdm.auto.tqdm and records what the loop reports."""
+
+    instances: list[_Recorder] = []  # noqa: RUF012
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.steps: list[float] = []
+        self.closed = False
+        _Recorder.instances.append(self)
+
+    def update(self, n: float = 1) -> None:
+        self.steps.append(n)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> type[_Recorder]:
+    _Recorder.instances = []
+
+    class FakeModule:
+        tqdm = _Recorder
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", FakeModule)
+    return _Recorder
+
+
+def test_progress_off_is_silent_and_needs_no_tqdm(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)  # as if tqdm were not installed
+    for flag in (False, True):
+        bar = _progress.progress_bar(flag, total=3, desc="x")
+        bar.update(2)
+        bar.close()
+        assert type(bar).__name__ == "_Silent"
+    assert capsys.readouterr() == ("", "")  # the library never prints
+
+
+def test_progress_must_be_a_bool() -> None:
+    with pytest.raises(InvalidTypeError, match="progress must be True or False"):
+        _progress.progress_bar(1, total=3, desc="x")  # type: ignore[arg-type]
+    with pytest.raises(InvalidTypeError, match="progress must be True or False"):
+        simulate_bgnbd(PARAMS, np.full(3, 39.0), rng=0, progress="yes")  # type: ignore[arg-type]
+
+
+def test_real_tqdm_is_used_when_installed() -> None:
+    tqdm_auto = pytest.importorskip("tqdm.auto")
+    bar = _progress.progress_bar(True, total=2, desc="real")
+    try:
+        assert isinstance(bar, tqdm_auto.tqdm)
+        bar.update(2)
+        assert bar.n == 2
+    finally:
+        bar.close()
+
+
+def test_simulate_bgnbd_reports_every_customer_once(recorder: type[_Recorder]) -> None:
+    T = np.full(500, 39.0)
+    quiet = simulate_bgnbd(PARAMS, T, rng=3, horizon=39.0)
+    loud = simulate_bgnbd(PARAMS, T, rng=3, horizon=39.0, progress=True)
+    # progress does not touch the random stream
+    np.testing.assert_array_equal(quiet.frequency, loud.frequency)
+    np.testing.assert_array_equal(quiet.holdout_frequency, loud.holdout_frequency)
+    (bar,) = recorder.instances
+    assert bar.kwargs["total"] == 500
+    assert bar.kwargs["unit"] == "customer"
+    assert sum(bar.steps) == 500  # each customer finishes exactly once
+    assert min(bar.steps) >= 0
+    # one update before the loop, then one per purchase round (>= the most purchases of anyone)
+    assert len(bar.steps) - 1 >= int((quiet.frequency + quiet.holdout_frequency).max())
+    assert bar.closed
