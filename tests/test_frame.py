@@ -248,6 +248,12 @@ def test_to_frame_summary_dict_and_errors() -> None:
     assert out.shape == (2357, 5)
     scored = to_frame(score(load_cdnow_summary(), BG, horizon=1.0, discount_rate=0.0), "polars")
     assert "p_alive" in scored.columns
+    pa = pytest.importorskip("pyarrow")
+    table = to_frame(sg.lorenz_curve([1.0, 3.0]), pa)
+    assert isinstance(table, pa.Table)
+    assert table.column("value_share").to_pylist() == [0.0, 0.25, 1.0]
+    with pytest.raises(ImportError, match="'no_such_frame_library' is not installed"):
+        to_frame(sg.lorenz_curve([1.0]), "no_such_frame_library")
     with pytest.raises(InvalidTypeError, match="does not know how to tabulate int"):
         to_frame(3)
     with pytest.raises(InvalidInputError, match="one length"):

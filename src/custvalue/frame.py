@@ -81,9 +81,16 @@ def _column(frame: Any, column: object, argument: str) -> NDArray[Any]:
     return arr
 
 
-def _build(columns: Mapping[str, NDArray[Any]], backend: Any) -> Any:
+def _namespace(frame: Any) -> ModuleType:
+    """The native library (pandas, polars, pyarrow ...) of a narwhals frame."""
+    namespace: ModuleType = _narwhals().get_native_namespace(frame)
+    return namespace
+
+
+def _build(columns: Mapping[str, NDArray[Any]], namespace: ModuleType) -> Any:
+    # ``native_namespace=`` works on every narwhals >= 1.20 (``backend=`` came later).
     nw = _narwhals()
-    return nw.from_dict(dict(columns), backend=backend).to_native()
+    return nw.from_dict(dict(columns), native_namespace=namespace).to_native()
 
 
 def summarize_frame(
@@ -137,7 +144,7 @@ def summarize_frame(
     cols = summary._columns()
     cols[customer_id] = cols.pop("customer_id")
     ordered = {customer_id: cols.pop(customer_id), **cols}
-    return _build(ordered, frame.implementation)
+    return _build(ordered, _namespace(frame))
 
 
 # ------------------------------------------------------------------------------ scoring
@@ -284,9 +291,8 @@ def score(
     if clash:
         raise InvalidInputError(f"summary already has column(s) {clash}; rename or drop them")
     nw = _narwhals()
-    new = [
-        nw.new_series(name, values, backend=frame.implementation) for name, values in added.items()
-    ]
+    namespace = _namespace(frame)
+    new = [nw.new_series(name, v, native_namespace=namespace) for name, v in added.items()]
     return frame.with_columns(*new).to_native()
 
 
@@ -460,7 +466,8 @@ def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: 
         :class:`~custvalue.lifecycle.IntentSummary`: per quantity); or a mapping of column
         name -> 1-D array (e.g. the output of :func:`score` on a ``CustomerSummary``).
     backend
-        ``"pandas"``, ``"polars"``, ``"pyarrow"``, or another eager backend narwhals accepts.
+        ``"pandas"``, ``"polars"``, ``"pyarrow"`` (or the module itself), or another eager
+        library narwhals supports.
     customer_id
         Optional ids, shape ``(n_customers,)``, prepended as a ``customer_id`` column (for
         per-customer results that do not carry ids, e.g. a ``Segmentation``).
@@ -491,4 +498,13 @@ def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: 
         if "customer_id" in cols:
             raise InvalidInputError("result already has a customer_id column")
         cols = {"customer_id": ids, **cols}
-    return _build(cols, backend)
+    if isinstance(backend, ModuleType):
+        namespace = backend
+    elif isinstance(backend, str):
+        try:
+            namespace = importlib.import_module(backend)
+        except ImportError:
+            raise ImportError(f"backend {backend!r} is not installed") from None
+    else:
+        raise InvalidTypeError(f"backend must be a library name or module; got {backend!r}")
+    return _build(cols, namespace)
