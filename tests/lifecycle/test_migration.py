@@ -164,7 +164,7 @@ def test_with_transition_keeps_rows_stochastic(
     np.testing.assert_array_equal(np.delete(changed, i, axis=0), np.delete(old, i, axis=0))
     if old[i, others].sum() > 0:  # proportional rule: the other entries keep their ratios
         np.testing.assert_allclose(
-            changed[i, others], old[i, others] * (1 - p) / old[i, others].sum(), atol=1e-12
+            changed[i, others], old[i, others] / old[i, others].sum() * (1 - p), atol=1e-12
         )
 
 

@@ -7,8 +7,9 @@
 - :mod:`~custvalue.lifecycle.migration`: the Markov chain: value by stage (Pfeifer & Carraway
   2000), absorbing-chain facts, forecasts, simulation, what-if.
 - :mod:`~custvalue.lifecycle.repurchase` and :mod:`~custvalue.lifecycle.repurchase_survey`: the
-  service failure -> complaint -> resolution tree, the TARP preset, survey posteriors, and the
-  link into the RECOVER -> RETAIN transition.
+  service failure -> complaint -> resolution tree and survey posteriors;
+  :mod:`~custvalue.lifecycle.tarp` the TARP preset; :mod:`~custvalue.lifecycle.recovery_link`
+  the link into the RECOVER -> RETAIN transition.
 """
 
 from __future__ import annotations
@@ -17,19 +18,15 @@ from custvalue.lifecycle._common import ROW_SUM_TOLERANCE
 from custvalue.lifecycle.estimation import MigrationEstimate, count_transitions, estimate_migration
 from custvalue.lifecycle.history import PAliveModel, StageHistory, stage_history
 from custvalue.lifecycle.migration import AbsorbingFacts, MigrationModel, StageValue, WhatIf
+from custvalue.lifecycle.recovery_link import link_recovery, recovery_what_if
 from custvalue.lifecycle.repurchase import (
     LEAVES,
     SHARE_TOLERANCE,
-    TARP_RATES,
     InclusiveResolution,
     MoveGain,
     RepurchaseTree,
-    TarpRates,
     intent_derivative_complaint_share,
-    link_recovery,
-    recovery_what_if,
     repurchase_intent,
-    tarp_tree,
 )
 from custvalue.lifecycle.repurchase_survey import IntentSummary, RepurchasePosterior
 from custvalue.lifecycle.stages import (
@@ -42,6 +39,7 @@ from custvalue.lifecycle.stages import (
     allowed_matrix,
     check_transitions,
 )
+from custvalue.lifecycle.tarp import TARP_RATES, TarpRates, tarp_tree
 
 __all__ = [
     "ALLOWED_TRANSITIONS",

@@ -18,7 +18,7 @@ from custvalue._persist import (
     loads,
     require,
 )
-from custvalue.errors import PersistenceError
+from custvalue.errors import InvalidInputError, InvalidTypeError, PersistenceError
 
 __all__ = [
     "ARRAY_EQ",
@@ -102,7 +102,10 @@ def decode_fields(cls: type[Any], payload: dict[str, Any]) -> Any:
         f.name: _decode_value(require(payload, f.name, dict, cls.__name__), hints[f.name], f.name)
         for f in attrs.fields(cls)
     }
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except (InvalidInputError, InvalidTypeError) as exc:
+        raise PersistenceError(f"document does not hold a valid {cls.__name__}: {exc}") from None
 
 
 class JsonMixin:

@@ -31,6 +31,7 @@ from custvalue.lifecycle._common import (
     as_count,
     as_level,
     as_rng,
+    check_stochastic,
     html_table,
 )
 from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
@@ -217,6 +218,19 @@ class MigrationEstimate(JsonMixin):
     prior: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     fixed: NDArray[np.bool_] = attrs.field(converter=to_bool, eq=ARRAY_EQ)
     method: str
+
+    def __attrs_post_init__(self) -> None:
+        check_stochastic(self.matrix, "matrix")
+        for name in ("standard_errors", "counts", "prior"):
+            arr = getattr(self, name)
+            if arr.shape != (4, 4):
+                raise InvalidInputError(f"{name} must have shape (4, 4); got {arr.shape}")
+        if self.fixed.shape != (4,):
+            raise InvalidInputError(f"fixed must have shape (4,); got {self.fixed.shape}")
+        if self.method not in ("mle", "posterior_mean"):
+            raise InvalidInputError(
+                f"method must be 'mle' or 'posterior_mean'; got {self.method!r}"
+            )
 
     @property
     def model(self) -> MigrationModel:

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue._transactions import coerce_date_scalar
+from custvalue._validation import fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.lifecycle import _markov
 from custvalue.lifecycle._common import STAGE_NAMES, html_table
@@ -71,6 +72,17 @@ class StageHistory(JsonMixin):
     stages: IntArray = attrs.field(converter=to_int64, eq=ARRAY_EQ)
     reasons: IntArray = attrs.field(converter=to_int64, eq=ARRAY_EQ)
     routed: NDArray[np.bool_] = attrs.field(converter=to_bool, eq=ARRAY_EQ)
+
+    def __attrs_post_init__(self) -> None:
+        shape = (self.customer_id.size, self.cutoffs.size)
+        for name in ("stages", "reasons", "routed"):
+            if getattr(self, name).shape != shape:
+                raise InvalidInputError(
+                    f"{name} must have shape (customers, cutoffs) = {shape}; got "
+                    f"{getattr(self, name).shape}"
+                )
+        bad = (self.stages < -1) | (self.stages > 3)
+        fail_at("stages", "must be Stage codes 0..3 or -1", self.stages, bad)
 
     def transition_counts(self) -> IntArray:
         """Moves between consecutive cut-offs, shape (4, 4) (``[i, j]``: from ``i`` to ``j``).

@@ -382,8 +382,8 @@ class MigrationModel(JsonMixin):
                     f"row {i.name} has no other mass to scale (P[{i.name}, {j.name}] = 1); "
                     "use renormalize='stay' or change the row directly"
                 )
-            scale = (1.0 - p) / rest if rest > 0 else 0.0
-            P[i, others] = np.minimum(P[i, others] * scale, 1.0)
+            share = P[i, others] / rest if rest > 0 else np.zeros(len(Stage) - 1)
+            P[i, others] = np.minimum(share * (1.0 - p), 1.0)  # divide first: no inf * 0
         elif renormalize == "stay":
             if i == j:
                 raise InvalidInputError("renormalize='stay' cannot change the staying probability")

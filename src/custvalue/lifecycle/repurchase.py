@@ -32,22 +32,15 @@ from custvalue._validation import as_float_array, as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.lifecycle._common import html_table
 from custvalue.lifecycle._json import JsonMixin
-from custvalue.lifecycle.migration import MigrationModel, Renormalize, WhatIf
-from custvalue.lifecycle.stages import Stage
 
 __all__ = [
     "LEAVES",
     "SHARE_TOLERANCE",
-    "TARP_RATES",
     "InclusiveResolution",
     "MoveGain",
     "RepurchaseTree",
-    "TarpRates",
     "intent_derivative_complaint_share",
-    "link_recovery",
-    "recovery_what_if",
     "repurchase_intent",
-    "tarp_tree",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -438,115 +431,3 @@ def _leaf_index(name: str, arg: str, names: tuple[str, ...]) -> int:
     if name not in names:
         raise InvalidInputError(f"{arg}: unknown leaf {name!r}; known: {', '.join(names)}")
     return names.index(name)
-
-
-@attrs.frozen
-class TarpRates:
-    """Repurchase-intent rates by complaint outcome from the TARP studies."""
-
-    did_not_complain: float
-    not_resolved: float
-    resolved: float
-    resolved_quickly: float
-
-
-#: TARP figures as reported in secondary sources: minor problems (loss under $5) and major
-#: problems (loss over $100). No rate is given for customers without a problem.
-TARP_RATES: dict[str, TarpRates] = {
-    "minor": TarpRates(
-        did_not_complain=0.37, not_resolved=0.46, resolved=0.70, resolved_quickly=0.95
-    ),
-    "major": TarpRates(
-        did_not_complain=0.09, not_resolved=0.19, resolved=0.54, resolved_quickly=0.82
-    ),
-}
-
-
-def tarp_tree(
-    problem: Literal["minor", "major"],
-    *,
-    no_failure_rate: float,
-    failure_share: float,
-    complaint_share: float,
-    quick_share: float,
-    resolved_share: float,
-    unresolved_share: float,
-    resolved_reading: Literal["exclusive", "inclusive"] = "exclusive",
-) -> RepurchaseTree:
-    """A :class:`RepurchaseTree` with the TARP rates for ``"minor"`` or ``"major"`` problems.
-
-    TARP gives no rate for customers without a problem, so ``no_failure_rate`` (``r0``) and
-    all shares come from the caller. ``resolved_reading="exclusive"`` reads TARP's "resolved"
-    rate as that of complaints resolved but not quickly (``quick + resolved + unresolved =
-    1``); ``"inclusive"`` reads it as the rate of all resolved complaints, quickly resolved
-    ones included (then ``resolved_share`` includes ``quick_share`` and ``resolved +
-    unresolved = 1``), and converts with :meth:`RepurchaseTree.from_inclusive`.
-    """
-    if problem not in TARP_RATES:
-        raise InvalidInputError(f"problem must be 'minor' or 'major'; got {problem!r}")
-    t = TARP_RATES[problem]
-    if resolved_reading == "exclusive":
-        return RepurchaseTree(
-            failure_share, complaint_share, quick_share, resolved_share, unresolved_share,
-            no_failure_rate, t.did_not_complain, t.resolved_quickly, t.resolved, t.not_resolved,
-        )  # fmt: skip
-    if resolved_reading != "inclusive":
-        raise InvalidInputError(
-            f"resolved_reading must be 'exclusive' or 'inclusive'; got {resolved_reading!r}"
-        )
-    resolution = InclusiveResolution(
-        resolved_share=resolved_share,
-        resolved_rate=t.resolved,
-        quick_share=quick_share,
-        quick_rate=t.resolved_quickly,
-        unresolved_share=unresolved_share,
-        unresolved_rate=t.not_resolved,
-    )
-    return RepurchaseTree.from_inclusive(
-        failure_share=failure_share,
-        complaint_share=complaint_share,
-        no_failure_rate=no_failure_rate,
-        no_complaint_rate=t.did_not_complain,
-        resolution=resolution,
-    )
-
-
-def link_recovery(
-    tree: RepurchaseTree,
-    model: MigrationModel,
-    *,
-    population: Population = "failures",
-    renormalize: Renormalize = "proportional",
-) -> MigrationModel:
-    """Feed the tree's recovery rate into the RECOVER -> RETAIN transition of ``model``.
-
-    ``P[RECOVER, RETAIN]`` becomes :meth:`RepurchaseTree.recovery_rate` (customers with a
-    failure, or complainers only), the rest of the row renormalised by ``renormalize`` (see
-    :meth:`MigrationModel.with_transition`). This reads repurchase intent as the probability
-    of returning to RETAIN within one model period: match the survey's horizon to the period.
-    """
-    rate = tree.recovery_rate(population)
-    return model.with_transition(Stage.RECOVER, Stage.RETAIN, rate, renormalize=renormalize)
-
-
-def recovery_what_if(
-    model: MigrationModel,
-    before: RepurchaseTree,
-    after: RepurchaseTree,
-    rewards: ArrayLike,
-    discount_rate: float,
-    *,
-    population: Population = "failures",
-    horizon: int | None = None,
-    renormalize: Renormalize = "proportional",
-) -> WhatIf:
-    """Change in customer value by stage when complaint handling moves ``before`` -> ``after``.
-
-    Both trees are linked into ``model`` with :func:`link_recovery`; the result compares
-    the values (Pfeifer & Carraway 2000) of the two linked chains.
-    """
-    m0 = link_recovery(before, model, population=population, renormalize=renormalize)
-    m1 = link_recovery(after, model, population=population, renormalize=renormalize)
-    v0 = m0.value(rewards, discount_rate, horizon=horizon)
-    v1 = m1.value(rewards, discount_rate, horizon=horizon)
-    return WhatIf(before=v0, after=v1, matrix_after=m1.matrix)

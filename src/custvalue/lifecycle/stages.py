@@ -375,6 +375,18 @@ class StageAssignment(JsonMixin):
     stages: IntArray = attrs.field(converter=to_int64, eq=ARRAY_EQ)
     reasons: IntArray = attrs.field(converter=to_int64, eq=ARRAY_EQ)
 
+    def __attrs_post_init__(self) -> None:
+        if self.stages.shape != self.reasons.shape:
+            raise InvalidInputError(
+                f"stages and reasons must have the same shape; got {self.stages.shape} and "
+                f"{self.reasons.shape}"
+            )
+        fail_at(
+            "stages", "must be Stage codes 0..3", self.stages, (self.stages < 0) | (self.stages > 3)
+        )
+        bad = (self.reasons < 0) | (self.reasons >= len(Reason))
+        fail_at("reasons", "must be Reason codes", self.reasons, bad)
+
     def stage_names(self) -> NDArray[np.str_]:
         """The stage of each customer as a name (``"RETAIN"``, ...)."""
         names = np.array([s.name for s in Stage])
