@@ -6,8 +6,13 @@ of moving from state ``i`` to state ``j`` in one period) and works for any ``n``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from custvalue._progress import ProgressBar
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -155,9 +160,16 @@ def forecast_distribution(P: FloatArray, start: FloatArray, periods: int) -> Flo
 
 
 def simulate_paths(
-    P: FloatArray, start: IntArray, periods: int, rng: np.random.Generator
+    P: FloatArray,
+    start: IntArray,
+    periods: int,
+    rng: np.random.Generator,
+    bar: ProgressBar | None = None,
 ) -> IntArray:
-    """Simulate state paths, vectorised over customers. Shape (customers, periods + 1)."""
+    """Simulate state paths, vectorised over customers. Shape (customers, periods + 1).
+
+    ``bar``, if given, is advanced by one per simulated period.
+    """
     cum = np.cumsum(P, axis=1)
     n = P.shape[1]
     last = n - 1 - np.argmax((P > 0)[:, ::-1], axis=1)  # last state with positive probability
@@ -167,4 +179,6 @@ def simulate_paths(
     for k in range(periods):
         u = rng.random(start.size)
         paths[:, k + 1] = (u[:, None] >= cum[paths[:, k]]).sum(axis=1)
+        if bar is not None:
+            bar.update(1)
     return paths

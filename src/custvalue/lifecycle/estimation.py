@@ -144,6 +144,13 @@ def estimate_migration(
     InvalidInputError
         Negative or fractional counts, counts on illegal transitions, bad prior or fixed rows,
         or a stage without observed exits under ``no_exits="error"``.
+
+    Examples
+    --------
+    >>> counts = [[10, 30, 0, 60], [0, 80, 20, 0], [0, 15, 25, 10], [5, 0, 0, 95]]
+    >>> est = estimate_migration(counts, prior=1.0)
+    >>> est.matrix[1].round(3).tolist()
+    [0.0, 0.794, 0.206, 0.0]
     """
     n = as_float_array(counts, "counts", lower=0, integer=True)
     if n.shape != (4, 4):

@@ -21,6 +21,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._progress import progress_bar
 from custvalue._validation import as_float_array, as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.lifecycle import _markov
@@ -303,7 +304,9 @@ class MigrationModel(JsonMixin):
             raise InvalidInputError(f"start must have shape (4,); got {x0.shape}")
         return _markov.forecast_distribution(self.matrix, x0, as_count(periods, "periods"))
 
-    def simulate(self, start_stages: ArrayLike, periods: int, *, rng: Any) -> IntArray:
+    def simulate(
+        self, start_stages: ArrayLike, periods: int, *, rng: Any, progress: bool = False
+    ) -> IntArray:
         """Simulate each customer's stage path (vectorised over customers).
 
         Parameters
@@ -314,6 +317,8 @@ class MigrationModel(JsonMixin):
             Number of periods to simulate.
         rng
             ``numpy.random.Generator`` or integer seed.
+        progress
+            Show a progress bar over the periods if tqdm is installed.
 
         Returns
         -------
@@ -321,7 +326,12 @@ class MigrationModel(JsonMixin):
             int64 stage codes, shape (n, periods + 1); column 0 is ``start_stages``.
         """
         start = np.atleast_1d(as_stage_codes(start_stages, "start_stages")).ravel()
-        return _markov.simulate_paths(self.matrix, start, as_count(periods, "periods"), as_rng(rng))
+        n_periods = as_count(periods, "periods")
+        bar = progress_bar(progress, total=n_periods, desc="simulate", unit="period")
+        try:
+            return _markov.simulate_paths(self.matrix, start, n_periods, as_rng(rng), bar)
+        finally:
+            bar.close()
 
     def simulate_value(
         self,
@@ -331,11 +341,15 @@ class MigrationModel(JsonMixin):
         periods: int,
         *,
         rng: Any,
+        progress: bool = False,
     ) -> FloatArray:
-        """Simulated discounted reward ``sum_{t=0..periods} R[s_t] / (1 + d)^t`` per customer."""
+        """Simulated discounted reward ``sum_{t=0..periods} R[s_t] / (1 + d)^t`` per customer.
+
+        ``progress=True`` shows a progress bar over the periods if tqdm is installed.
+        """
         R = _rewards(rewards)
         d = as_scalar(discount_rate, "discount_rate", lower=0)
-        paths = self.simulate(start_stages, periods, rng=rng)
+        paths = self.simulate(start_stages, periods, rng=rng, progress=progress)
         disc = (1.0 + d) ** -np.arange(paths.shape[1], dtype=np.float64)
         return R[paths] @ disc
 

@@ -113,6 +113,12 @@ class RepurchasePosterior(JsonMixin):
             Beta prior ``(a, b)`` of every leaf rate, both > 0. Default uniform ``(1, 1)``.
         share_prior
             Dirichlet pseudo-count per leaf for estimated shares, > 0. Default 1.
+
+        Examples
+        --------
+        >>> post = RepurchasePosterior.from_counts([600, 90, 25, 35, 30], [520, 36, 23, 25, 13])
+        >>> post.rate_means.round(3).tolist()
+        [0.865, 0.402, 0.889, 0.703, 0.438]
         """
         n = _leaf_vector(respondents, "respondents", lower=0, integer=True)
         y = _leaf_vector(intending, "intending", lower=0, integer=True)

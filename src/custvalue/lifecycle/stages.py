@@ -274,6 +274,12 @@ class StagePolicy:
     terminate_value_class
         Route customers whose ``value_class_flag`` is set (e.g. the BZ class, who cost more
         than they return) to TERMINATE. Default True.
+
+    Examples
+    --------
+    >>> out = StagePolicy().assign([1, 3, 3], [1.0, 0.9, 0.3], service_failure=[0, 1, 0])
+    >>> out.stage_names().tolist(), out.reason_names().tolist()
+    (['ACQUIRE', 'RECOVER', 'RECOVER'], ['NEW_CUSTOMER', 'SERVICE_FAILURE', 'LAPSING'])
     """
 
     retain_min_purchases: int = attrs.field(default=2, validator=_check_policy)

@@ -59,6 +59,13 @@ def tarp_tree(
     1``); ``"inclusive"`` reads it as the rate of all resolved complaints, quickly resolved
     ones included (then ``resolved_share`` includes ``quick_share`` and ``resolved +
     unresolved = 1``), and converts with :meth:`RepurchaseTree.from_inclusive`.
+
+    Examples
+    --------
+    >>> tree = tarp_tree("minor", no_failure_rate=0.9, failure_share=0.25, complaint_share=0.4,
+    ...                  quick_share=0.3, resolved_share=0.4, unresolved_share=0.3)
+    >>> round(tree.intent, 4)
+    0.8008
     """
     if problem not in TARP_RATES:
         raise InvalidInputError(f"problem must be 'minor' or 'major'; got {problem!r}")
