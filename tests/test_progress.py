@@ -89,3 +89,19 @@ def test_simulate_bgnbd_reports_every_customer_once(recorder: type[_Recorder]) -
     # one update before the loop, then one per purchase round (>= the most purchases of anyone)
     assert len(bar.steps) - 1 >= int((quiet.frequency + quiet.holdout_frequency).max())
     assert bar.closed
+
+
+def test_migration_simulation_reports_each_period(recorder: type[_Recorder]) -> None:
+    from custvalue.lifecycle import MigrationModel
+
+    P = [[0.0, 0.6, 0.0, 0.4], [0.0, 0.8, 0.2, 0.0], [0.0, 0.3, 0.4, 0.3], [0, 0, 0, 1]]
+    model = MigrationModel(P)
+    quiet = model.simulate_value(["ACQUIRE"] * 50, [0.0, 100.0, 20.0, 0.0], 0.1, 12, rng=5)
+    loud = model.simulate_value(
+        ["ACQUIRE"] * 50, [0.0, 100.0, 20.0, 0.0], 0.1, 12, rng=5, progress=True
+    )
+    np.testing.assert_array_equal(quiet, loud)
+    (bar,) = recorder.instances
+    assert bar.kwargs["total"] == 12
+    assert bar.steps == [1] * 12
+    assert bar.closed
