@@ -105,3 +105,21 @@ def test_migration_simulation_reports_each_period(recorder: type[_Recorder]) -> 
     assert bar.kwargs["total"] == 12
     assert bar.steps == [1] * 12
     assert bar.closed
+
+
+def test_stage_history_reports_each_cutoff(recorder: type[_Recorder]) -> None:
+    from custvalue.clv import BetaGeo
+    from custvalue.lifecycle import stage_history
+
+    args = (
+        [1, 1, 2],
+        ["2024-01-01", "2024-02-20", "2024-03-01"],
+        ["2023-12-31", "2024-01-31", "2024-03-31"],  # nobody has bought by the first cut-off
+    )
+    quiet = stage_history(*args, p_alive=BetaGeo(PARAMS))
+    loud = stage_history(*args, p_alive=BetaGeo(PARAMS), progress=True)
+    assert quiet == loud
+    (bar,) = recorder.instances
+    assert bar.kwargs["total"] == 3
+    assert bar.steps == [1, 1, 1]
+    assert bar.closed

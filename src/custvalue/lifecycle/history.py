@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._progress import progress_bar
 from custvalue._transactions import coerce_date_scalar
 from custvalue._validation import fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
@@ -151,6 +152,7 @@ def stage_history(
     value_class_flag: ArrayLike | None = None,
     service_failure: ArrayLike | None = None,
     unresolved_complaint: ArrayLike | None = None,
+    progress: bool = False,
 ) -> StageHistory:
     """Stages of every customer at each cut-off date.
 
@@ -175,6 +177,9 @@ def stage_history(
     value_class_flag, service_failure, unresolved_complaint
         Optional boolean flags, shape (n_customers,) (constant) or (n_customers, n_cutoffs), in
         the order of the result's ``customer_id`` (sorted ids).
+    progress
+        Show a progress bar over the cut-offs if tqdm is installed (useful when ``p_alive``
+        refits a model at each cut-off).
 
     Returns
     -------
@@ -198,10 +203,12 @@ def stage_history(
     for (a, b), c in ROUTING.items():
         route[a, b] = c
     cut_dates = days.astype("datetime64[D]")
+    bar = progress_bar(progress, total=k_cut, desc="stage_history", unit="cut-off")
     for k, end in enumerate(cut_dates):
         try:
             s = summarize_transactions(customer_id, date, observation_end=end, time_unit=time_unit)
         except InvalidInputError:
+            bar.update(1)
             continue  # no customer has bought yet
         rows = np.searchsorted(ids, s.customer_id)
         flags = {
@@ -226,6 +233,8 @@ def stage_history(
         stages[rows, k] = final
         reasons[rows, k] = assigned.reasons
         routed[rows, k] = illegal
+        bar.update(1)
+    bar.close()
     return StageHistory(
         customer_id=ids, cutoffs=cut_dates, stages=stages, reasons=reasons, routed=routed
     )
