@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import special
 
 from custvalue import _persist
 from custvalue._collapse import collapse_rows
@@ -214,18 +215,11 @@ class BetaGeo:
         (ux, utx, uT), uw, _ = collapse_rows(x[keep], t_x[keep], age[keep], weights=w[keep])
         total = float(uw.sum())
 
-        def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-            r, alpha, a, b = theta
-            with np.errstate(all="ignore"):
-                ll = kernels.log_likelihood(ux, utx, uT, r, alpha, a, b)
-                grads = kernels.log_likelihood_gradient(ux, utx, uT, r, alpha, a, b)
-            value = float(uw @ ll)
-            gradient = np.array([float(uw @ g) for g in grads])
-            return value, gradient
+        objective = _HistoryObjective(ux, utx, uT, uw)
 
         if initial is None:
-            mean_x = float(uw @ ux) / total
-            mean_T = float(uw @ uT) / total
+            mean_x = _dot(uw, ux) / total
+            mean_T = _dot(uw, uT) / total
             start = [1.0, mean_T / (mean_x + 1.0), 1.0, 1.0]
         else:
             start = list(initial.as_array())
@@ -532,3 +526,78 @@ class BetaGeo:
                 ),
             )
         return cls(params, log_likelihood=ll, covariance=cov, n_customers=n_cust, diagnostics=diag)
+
+
+def _dot(a: NDArray[Any], b: NDArray[Any]) -> float:
+    """Sum of ``a * b`` without BLAS (a multithreaded BLAS dot is very slow on busy cores)."""
+    return float(np.einsum("i,i->", a, b))
+
+
+class _HistoryObjective:
+    """Total BG/NBD log-likelihood (FHL 2005 eq. 6) and its gradient over weighted histories.
+
+    The same sums as ``kernels.log_likelihood`` and ``kernels.log_likelihood_gradient``
+    weighted by ``w``, arranged for speed: every term that depends on ``x`` only (the gamma,
+    beta and digamma functions) is evaluated once per distinct ``x`` and weighted by the
+    number of customers with that ``x``; per row only two logarithms, a ``logaddexp`` and an
+    ``expit`` remain. Customers without repeat purchases (``x = 0``, alive with certainty)
+    contribute ``-r ln(alpha + T)`` alone.
+    """
+
+    def __init__(self, x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray) -> None:
+        zero = x == 0
+        self.x_values, inverse = np.unique(x, return_inverse=True)
+        self.w_by_x = np.bincount(inverse.reshape(-1), weights=w, minlength=self.x_values.size)
+        self.total = float(w.sum())
+        self.T0, self.w0 = T[zero], w[zero]
+        rep = ~zero
+        self.x, self.t_x, self.T, self.w = x[rep], t_x[rep], T[rep], w[rep]
+        self.xw = self.x * self.w
+        self.x_index = inverse.reshape(-1)[rep]
+
+    def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        r, alpha, a, b = (float(v) for v in theta)
+        xk, wk = self.x_values, self.w_by_x
+        # terms in x only, per distinct x
+        ll = _dot(wk, special.gammaln(r + xk) + special.betaln(a, b + xk))
+        ll += self.total * (r * math.log(alpha) - special.gammaln(r) - special.betaln(a, b))
+        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + xk)
+        d_r = _dot(wk, special.digamma(r + xk)) + self.total * (
+            math.log(alpha) - special.digamma(r)
+        )
+        d_alpha = self.total * r / alpha
+        d_a = _dot(wk, psi_ab - psi_abx)
+        d_b = _dot(wk, special.digamma(b + xk) - special.digamma(b) + psi_ab - psi_abx)
+        # one-time buyers: A3 = -r ln(alpha + T), alive with certainty
+        if self.w0.size:
+            lT0 = np.log(alpha + self.T0)
+            ll -= r * _dot(self.w0, lT0)
+            d_r -= _dot(self.w0, lT0)
+            d_alpha -= r * _dot(self.w0, 1.0 / (alpha + self.T0))
+        # repeat buyers: logaddexp(A3, A4) with A3 = -(r+x) ln(alpha+T),
+        # A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x)
+        if self.w.size:
+            w, xw = self.w, self.xw
+            log_b = np.log(b + xk - 1.0, where=xk > 0, out=np.zeros(xk.size))
+            lT = np.log(alpha + self.T)
+            lt = np.log(alpha + self.t_x)
+            rx = r + self.x
+            A3 = -rx * lT
+            A4 = (math.log(a) - log_b)[self.x_index] - rx * lt
+            ll += _dot(w, np.logaddexp(A3, A4))
+            w_alive = special.expit(A3 - A4)
+            ww_alive = w * w_alive
+            ww_dead = w - ww_alive
+            d_r -= _dot(ww_alive, lT) + _dot(ww_dead, lt)
+            inv_T = 1.0 / (alpha + self.T)
+            inv_t = 1.0 / (alpha + self.t_x)
+            d_alpha -= (
+                r * (_dot(ww_alive, inv_T) + _dot(ww_dead, inv_t))
+                + _dot(xw * w_alive, inv_T)
+                + _dot(xw - xw * w_alive, inv_t)
+            )
+            dead_by_x = np.bincount(self.x_index, weights=ww_dead, minlength=xk.size)
+            d_a += float(dead_by_x.sum()) / a
+            inv_b = np.divide(1.0, b + xk - 1.0, out=np.zeros(xk.size), where=xk > 0)
+            d_b -= _dot(dead_by_x, inv_b)
+        return ll, np.array([d_r, d_alpha, d_a, d_b])
