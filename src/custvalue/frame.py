@@ -133,6 +133,16 @@ def summarize_frame(
         ``data`` is not an eager DataFrame, or a column argument is not a string.
     InvalidInputError
         A column is missing, or any error of :func:`custvalue.summarize_transactions`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"cid": ["a", "a", "b"], "amount": [10.0, 20.0, 7.0],
+    ...                     "when": ["2024-01-01", "2024-01-15", "2024-01-08"]})
+    >>> out = summarize_frame(log, "cid", "when", "amount", observation_end="2024-01-29",
+    ...                       time_unit="W")
+    >>> out["cid"].tolist(), out["frequency"].tolist(), out["T"].tolist()
+    (['a', 'b'], [1, 0], [4.0, 3.0])
     """
     frame = _eager(data)
     ids = _column(frame, customer_id, "customer_id")
