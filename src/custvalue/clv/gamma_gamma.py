@@ -26,8 +26,8 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from custvalue import _persist
-from custvalue._collapse import rank_values
 from custvalue._validation import as_float_array, broadcast_arrays, fail_at
+from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import InvalidInputError, ModelAssumptionWarning, PersistenceError
 
@@ -128,111 +128,6 @@ def population_mean_spend(p: ArrayLike, q: ArrayLike, gamma: ArrayLike) -> Float
     p_, q_, g = (np.asarray(a, dtype=np.float64) for a in (p, q, gamma))
     out: FloatArray = p_ * g / (q_ - 1.0)
     return out
-
-
-def _dot(a: NDArray[Any], b: NDArray[Any]) -> float:
-    """Sum of a * b without BLAS: a multithreaded BLAS dot can be 100x slower than this on
-    a busy machine (thread hand-off), and these vectors are short."""
-    return float(np.einsum("i,i->", a, b))
-
-
-class _SpendObjective:
-    """Total log-likelihood and gradient over collapsed repeat buyers, in O(rows) per call.
-
-    Everything that depends on ``x`` only (the gamma functions) is evaluated once per
-    distinct ``x``; per row only one ``log1p`` and one reciprocal remain.
-    """
-
-    def __init__(self, x: FloatArray, m: FloatArray, w: FloatArray) -> None:
-        self.z = x * m
-        self.w = w
-        self.wx = w * x
-        ranks, n_values = rank_values(x)
-        self.x_values = np.zeros(n_values)
-        self.x_values[ranks] = x
-        self.w_by_x = np.bincount(ranks, weights=w, minlength=n_values)
-        self.wx_by_x = self.w_by_x * self.x_values
-        self.total = float(w.sum())
-        # constant part: sum w [(px - 1) ln m + px ln x] = p sum w x ln z - sum w ln m,
-        # with sum w ln m = sum w ln z - sum_k W_k ln x_k (one log per row)
-        log_z = np.log(self.z)
-        self.sum_wx_log_z = _dot(self.wx, log_z)
-        self.sum_w_log_z = _dot(w, log_z)
-        self.sum_w_log_m = self.sum_w_log_z - _dot(self.w_by_x, np.log(self.x_values))
-
-        self._cached_gamma = math.nan
-        self._row_sums = (0.0, 0.0, 0.0, 0.0)
-
-    def _sums(self, g: float) -> tuple[float, float, float, float]:
-        """The only per-row work: sums over rows that depend on gamma alone (cached, since
-        the optimizer's finite-difference Hessian moves p and q at a fixed gamma)."""
-        if g != self._cached_gamma:
-            l1 = np.log1p(g / self.z)  # ln(g + z) - ln z
-            inv = 1.0 / (g + self.z)
-            self._row_sums = (
-                _dot(self.wx, l1),
-                _dot(self.w, l1) + self.sum_w_log_z,  # sum w ln(g + z)
-                _dot(self.wx, inv),
-                _dot(self.w, inv),
-            )
-            self._cached_gamma = g
-        return self._row_sums
-
-    def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
-        p, q, g = (float(v) for v in theta)
-        px = p * self.x_values
-        wk = self.w_by_x
-        s_wx_l1, s_w_lgz, s_wx_inv, s_w_inv = self._sums(g)
-        ll = (
-            (_dot(wk, gammaln(px + q) - gammaln(px)))
-            - self.total * (gammaln(q) - q * math.log(g))
-            - self.sum_w_log_m
-            - p * s_wx_l1
-            - q * s_w_lgz
-        )
-        psi_all = digamma(px + q)
-        d_p = (_dot(self.wx_by_x, psi_all - digamma(px))) - s_wx_l1
-        d_q = (_dot(wk, psi_all)) - self.total * (digamma(q) - math.log(g)) - s_w_lgz
-        d_g = self.total * q / g - p * s_wx_inv - q * s_w_inv
-        return ll, np.array([d_p, d_q, d_g])
-
-
-def _moment_start(x: FloatArray, m: FloatArray, w: FloatArray) -> list[float]:
-    """Method-of-moments starting values.
-
-    Under the model E[m | x] = mu = p gamma / (q - 1) and, for q > 2,
-    Var(m | x) = A / x + B with B = mu^2 / (q - 2) and A = B (q - 1) / p: a weighted
-    regression of the within-x variances on 1/x gives q, p and gamma. Falls back to
-    ``p = 1, q = 2, gamma = mean(m)`` when the moments do not fit the model.
-    """
-    total = float(w.sum())
-    mu = _dot(w, m) / total
-    fallback = [1.0, 2.0, mu]
-    inverse, n_values = rank_values(x)
-    values = np.zeros(n_values)
-    values[inverse] = x
-    count = np.bincount(inverse, weights=w, minlength=n_values)
-    mean_x = np.bincount(inverse, weights=w * m) / count
-    var_x = np.bincount(inverse, weights=w * (m - mean_x[inverse]) ** 2) / np.maximum(
-        count - 1.0, 1.0
-    )
-    use = count > 1
-    if use.sum() < 2:
-        return fallback
-    design = np.stack([1.0 / values[use], np.ones(int(use.sum()))], axis=1)
-    sw = np.sqrt(count[use])
-    try:
-        (a_coef, b_coef), *_ = np.linalg.lstsq(design * sw[:, None], var_x[use] * sw, rcond=None)
-    except np.linalg.LinAlgError:
-        return fallback
-    if not (a_coef > 0 and b_coef > 0 and np.isfinite(a_coef) and np.isfinite(b_coef)):
-        return fallback
-    q = 2.0 + mu * mu / float(b_coef)
-    p = float(b_coef) * (q - 1.0) / float(a_coef)
-    start = [p, q, mu * (q - 1.0) / p]
-    if not all(math.isfinite(v) and 1e-6 < v < 1e6 for v in start):
-        return fallback
-    return start
 
 
 # --------------------------------------------------------------------------- validation
@@ -412,11 +307,11 @@ class GammaGamma:
         xu, mu, wu = x[repeat], m[repeat], w[repeat]
         # Fit on spends scaled by a power of two (exact in floating point) so that gamma stays
         # well inside the optimizer's bounds whatever the currency; undo it afterwards.
-        scale = 2.0 ** round(math.log2(float(np.median(mu))))
-        objective = _SpendObjective(xu, mu / scale, wu)
+        scale = 2.0 ** round(math.log2(dot(wu, mu) / float(wu.sum())))
+        objective = SpendObjective(xu, mu / scale, wu)
         result = maximize_likelihood(
             objective,
-            _moment_start(xu, mu / scale, wu),
+            starting_values(objective),
             names=_NAMES,
             total_weight=float(wu.sum()),
             strict=strict,
