@@ -166,7 +166,7 @@ def _check_model(instance: MigrationModel, attribute: Any, value: FloatArray) ->
 class MigrationModel(JsonMixin):
     """A Markov chain over the four lifecycle stages.
 
-    Parameters
+    Attributes
     ----------
     matrix
         Transition matrix per period, shape (4, 4), rows and columns in :class:`Stage` order.

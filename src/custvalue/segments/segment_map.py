@@ -95,7 +95,7 @@ def _describe(cell: tuple[int, ...]) -> str:
 class SegmentMap:
     """A validated table of score rules mapping RFM score cells to named segments.
 
-    Parameters
+    Attributes
     ----------
     rules : sequence of SegmentRule
         The table. Several rules may share a segment name (a segment made of several blocks).
