@@ -215,3 +215,32 @@ def transaction_logs(
         "monetary": np.asarray(cents, dtype=np.float64) / 100.0,
         "observation_end": start + np.timedelta64(end_offset, "D"),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# BG/NBD purchase model (tests/clv/test_bgnbd.py, test_simulate.py)
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def bgnbd_params(
+    draw: st.DrawFn, *, low: float = 0.02, high: float = 50.0
+) -> tuple[float, float, float, float]:
+    """(r, alpha, a, b), log-uniform between ``low`` and ``high`` (alpha up to 100x more)."""
+
+    def logu(lo: float, hi: float) -> float:
+        return float(np.exp(draw(st.floats(np.log(lo), np.log(hi)))))
+
+    return logu(low, high), logu(low, 100 * high), logu(low, high), logu(low, high)
+
+
+@st.composite
+def bgnbd_histories(
+    draw: st.DrawFn, *, min_size: int = 1, max_size: int = 8, max_frequency: int = 200
+) -> tuple[Any, Any, Any]:
+    """(frequency, recency, T) arrays: 0 <= recency <= T, recency = 0 when frequency = 0."""
+    n = draw(st.integers(min_size, max_size))
+    T = np.array(draw(st.lists(st.floats(0.1, 500.0), min_size=n, max_size=n)))
+    x = np.array(draw(st.lists(st.integers(0, max_frequency), min_size=n, max_size=n)), float)
+    u = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
+    return x, np.where(x > 0, u * T, 0.0), T
