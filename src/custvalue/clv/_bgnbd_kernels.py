@@ -286,7 +286,7 @@ def expected_purchases_alive(
     lower, upper = _alive_bounds(tf, rf, af_, aa, bb)
     # Fall back to quadrature where the closed form failed or lost >= ~7 digits to the
     # cancellation in 1 - (1-z)^(a-1) 2F1(...) (when E is tiny relative to its prefactor).
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
         cancel = np.abs(out) < 1e-7 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
         bad = (tf > 0) & (
             ~np.isfinite(out) | (out < lower * 0.999) | (out > upper * 1.001) | cancel
