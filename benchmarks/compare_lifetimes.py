@@ -56,8 +56,8 @@ def simulate(n: int, seed: int) -> dict[str, np.ndarray]:
     x = sim.frequency
     nu = rng.gamma(GG_CDNOW.q, 1.0 / GG_CDNOW.gamma, size=n)
     shape = np.where(x > 0, GG_CDNOW.p * x, 1.0)
-    totals = rng.gamma(shape, 1.0 / nu)
-    m = np.where(x > 0, np.maximum(np.round(totals / np.maximum(x, 1.0), 2), 0.01), 0.0)
+    totals = np.maximum(np.round(rng.gamma(shape, 1.0 / nu), 2), 0.01)  # in cents
+    m = np.where(x > 0, totals / np.maximum(x, 1.0), 0.0)  # mean of the repeat purchases
     return {"frequency": x, "recency": sim.recency, "T": sim.T, "monetary_value": m}
 
 

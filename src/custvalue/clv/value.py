@@ -99,7 +99,7 @@ def _n_nodes(u_max: float) -> int:
     half = max(u_max / 2.0, 1e-12)
     b = math.pi / half
     rho = b + math.sqrt(1.0 + b * b)
-    return int(min(max(math.ceil(46.0 / (2.0 * math.log(rho))) + 6, 8), 400))
+    return int(min(max(math.ceil(46.0 / (2.0 * math.log(rho))) + 3, 8), 400))
 
 
 def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, FloatArray]:
@@ -334,7 +334,8 @@ def lifetimes_customer_lifetime_value(
     ``sum_{i=1..months} E[spend] (E[X(i f)] - E[X((i-1) f)]) / (1 + monthly_discount_rate)^i``,
     where ``f`` is the number of data time units per month: 4.345 for ``"W"``, 1 for ``"M"``,
     30 for ``"D"``, 720 for ``"H"`` (lifetimes' constants; note 4.345 weeks is not a calendar
-    month). Prefer :func:`customer_lifetime_value`, whose units are explicit and whose
+    month). ``E[X(0)] = 0`` by definition, so the model is called at the ``months`` month
+    ends only. Prefer :func:`customer_lifetime_value`, whose units are explicit and whose
     discounting is exact.
 
     Parameters
@@ -360,10 +361,11 @@ def lifetimes_customer_lifetime_value(
     times = steps * (int(factor) if factor.is_integer() else factor)  # as lifetimes computes
     det = np.zeros(xu.size)
     if steps.size:
-        grid = np.concatenate([times - factor, times[-1:]]).astype(np.float64)
-        cum = _checked(
-            transaction_model.expected_purchases(grid[:, None], xu, tu, Tu), xu.size
-        )  # grid[k] = times[k] - factor, and grid[k + 1] = times[k]
+        # cum[k] = E[X(times[k] - factor)], cum[k + 1] = E[X(times[k])]; E[X(0)] = 0 by
+        # definition (no window, no purchases), so the model is called at the months only.
+        grid = times.astype(np.float64)
+        cum = np.zeros((steps.size + 1, xu.size))
+        cum[1:] = _checked(transaction_model.expected_purchases(grid[:, None], xu, tu, Tu), xu.size)
         for k, t in enumerate(times):
             det = det + (cum[k + 1] - cum[k]) / (1.0 + rate) ** (t / factor)
     out: FloatArray = spend * det[inverse].reshape(shape)
