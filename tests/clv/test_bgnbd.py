@@ -53,7 +53,8 @@ def test_probability_of_purchases_is_a_distribution_with_mean_e(params: Any, t: 
     tail = float(model.probability_of_purchases(n[-1], t))
     if tail < 1e-14:  # the support is covered: total mass 1, mean = E[X(t)]
         assert p.sum() == pytest.approx(1.0, abs=1e-9)
-        assert float(n @ p) == pytest.approx(float(model.expected_purchases_new(t)), rel=1e-7)
+        # (rel 1e-6: near a = 1 the closed form is bridged, accurate to ~1e-7 when E is small)
+        assert float(n @ p) == pytest.approx(float(model.expected_purchases_new(t)), rel=1e-6)
 
 
 @pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")

@@ -238,8 +238,15 @@ def expected_purchases_alive_quadrature(
 
     eps = 1e-17
     p_cut = np.clip(1e-14 / ((rf + 1.0) * (s + 1.0)), 1e-300, 0.5)
-    lo = np.clip(np.maximum(special.betaincinv(aa, bb, eps), p_cut), 1e-300, 0.5)
-    hi = np.clip(special.betaincinv(aa, bb, 1.0 - eps), 0.5, 1.0 - 1e-16)
+    log_beta = special.betaln(aa, bb)
+    with np.errstate(all="ignore"):
+        q_lo = special.betaincinv(aa, bb, eps)
+        q_hi = special.betaincinv(aa, bb, 1.0 - eps)
+        # betaincinv can return NaN in the far tails: use the leading-order tail quantiles
+        q_lo = np.where(np.isnan(q_lo), np.exp((np.log(eps * aa) + log_beta) / aa), q_lo)
+        q_hi = np.where(np.isnan(q_hi), -np.expm1((np.log(eps * bb) + log_beta) / bb), q_hi)
+    lo = np.clip(np.maximum(q_lo, p_cut), 1e-300, 0.5)
+    hi = np.clip(q_hi, 0.5, 1.0 - 1e-16)
     lo = np.minimum(lo, hi * 0.5)
     u_lo, u_hi = special.logit(lo), special.logit(hi)
     edges = np.linspace(0.0, 1.0, _N_PANELS + 1)
