@@ -155,12 +155,13 @@ def validate_history(
 
     ``frequency`` (repeat purchases) must be a whole number >= 0; ``recency`` (the BG/NBD
     ``t_x``: time of the last purchase since the first) satisfies ``0 <= recency <= T``;
-    ``recency == 0`` when ``frequency == 0``; ``T`` > 0 is the customer's age. The three
-    broadcast together.
+    ``recency == 0`` when ``frequency == 0``; ``T`` >= 0 is the customer's age (``T == 0``: a
+    customer first seen on the last day of observation, who carries no information about the
+    parameters and is predicted like a new customer). The three broadcast together.
     """
     x = as_float_array(frequency, "frequency", lower=0, integer=True)
     t_x = as_float_array(recency, "recency", lower=0)
-    age = as_float_array(T, "T", lower=0, lower_inclusive=False)
+    age = as_float_array(T, "T", lower=0)
     x, t_x, age = broadcast_arrays({"frequency": x, "recency": t_x, "T": age})
     fail_at("recency", "must be <= T", t_x, t_x > age)
     fail_at("recency", "must be 0 where frequency is 0", t_x, (x == 0) & (t_x != 0))

@@ -245,7 +245,8 @@ def test_extreme_parameters_and_histories_are_finite(value: float, which: str) -
         ([1, np.nan], [1, 1], [2, 2], r"frequency must not be NaN.*index 1"),
         ([0, 1], [0.5, 1], [2, 2], r"recency must be 0 where frequency is 0.*index 0"),
         ([1, 2, 3], [1, 1], [2, 2], r"incompatible shapes"),
-        ([1, 2], [1, 1], [2, 0], r"T must be > 0.*index 1"),
+        ([1, 2], [1, 1], [2, -1], r"T must be >= 0.*index 1"),
+        ([1, 2], [1, 1], [2, 0], r"recency must be <= T.*index 1"),
     ],
 )
 def test_bad_histories_are_rejected(frequency: Any, recency: Any, T: Any, match: str) -> None:
