@@ -82,7 +82,24 @@ def _simulated_spends(
 
 @pytest.fixture(scope="module")
 def cdnow() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    return cdnow_spend_summary()
+    """The CDNOW (x, m) via the library's summary, checked against the helper above."""
+    x, m = cdnow_spend_summary()
+    try:
+        from custvalue import summarize_transactions
+    except ImportError:  # the summary module is not there: the helper alone
+        return x, m
+    raw = np.loadtxt(_cdnow_path(), dtype=str)
+    dates = np.array([f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in raw[:, 2]], dtype="datetime64[D]")
+    summary = summarize_transactions(
+        raw[:, 1].astype(np.int64),
+        dates,
+        raw[:, 4].astype(float),
+        observation_end="1997-09-30",
+        time_unit="W",
+    )
+    np.testing.assert_array_equal(summary.frequency, x)
+    np.testing.assert_allclose(summary.monetary_value, m, rtol=1e-12)
+    return np.asarray(summary.frequency, dtype=float), np.asarray(summary.monetary_value)
 
 
 @pytest.fixture(scope="module")
