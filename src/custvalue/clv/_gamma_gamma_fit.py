@@ -61,20 +61,25 @@ class SpendObjective:
         self.sum_w_log_z = dot(w, log_z)
         self.sum_w_log_m = self.sum_w_log_z - dot(self.w_by_x, np.log(self.x_values))
         self._cached_gamma = math.nan
-        self._row_sums = (0.0, 0.0, 0.0, 0.0)
+        self._row_sums = (0.0,) * 6
         self.n_row_passes = 0
 
-    def row_sums(self, g: float) -> tuple[float, float, float, float]:
-        """(S1, S0, sum w x / (g + z), sum w / (g + z)): the only per-row work, cached on
-        gamma (the driver's finite-difference Hessian moves p and q at a fixed gamma)."""
+    def row_sums(self, g: float) -> tuple[float, float, float, float, float, float]:
+        """(S1, S0, E, F, E2, F2) with E = sum w x / (g + z), F = sum w / (g + z), and E2, F2
+        the same with (g + z)^2: the only per-row work, cached on gamma (the driver's
+        finite-difference Hessian moves p and q at a fixed gamma)."""
         if g != self._cached_gamma:
             l1 = np.log1p(g / self.z)  # ln(g + z) - ln z
             inv = 1.0 / (g + self.z)
+            w_inv = self.w * inv
+            wx_inv = self.wx * inv
             self._row_sums = (
                 dot(self.wx, l1),
                 dot(self.w, l1) + self.sum_w_log_z,
-                dot(self.wx, inv),
-                dot(self.w, inv),
+                float(wx_inv.sum()),
+                float(w_inv.sum()),
+                dot(wx_inv, inv),
+                dot(w_inv, inv),
             )
             self._cached_gamma = g
             self.n_row_passes += 1
@@ -84,7 +89,7 @@ class SpendObjective:
         p, q, g = (float(v) for v in theta)
         px = p * self.x_values
         wk = self.w_by_x
-        s1, s0, s_wx_inv, s_w_inv = self.row_sums(g)
+        s1, s0, s_wx_inv, s_w_inv, _, _ = self.row_sums(g)
         ll = (
             dot(wk, gammaln(px + q) - gammaln(px))
             - self.total * (gammaln(q) - q * math.log(g))
@@ -133,10 +138,11 @@ class SpendObjective:
             return fallback
         return start
 
-    def _inner(self, g: float, p: float, q: float) -> tuple[float, float, float] | None:
+    def _inner(self, g: float, p: float, q: float) -> tuple[float, float, float, float] | None:
         """Maximise over (p, q) at fixed gamma (Newton in log-parameters, analytic Hessian,
-        over the distinct x only). Returns (p, q, d LL / d ln gamma) or None on failure."""
-        s1, s0, s_wx_inv, s_w_inv = self.row_sums(g)
+        over the distinct x only). Returns (p, q, D, D') with D and D' the first and second
+        derivatives of the profile log-likelihood in t = ln gamma, or None on failure."""
+        s1, s0, e1, f1, e2, f2 = self.row_sums(g)
         wk, xk, wxk, total = self.w_by_x, self.x_values, self.wx_by_x, self.total
         log_g = math.log(g)
 
@@ -189,26 +195,62 @@ class SpendObjective:
                 break
         else:
             return None
-        d_log_g = total * q - g * (p * s_wx_inv + q * s_w_inv)
-        return p, q, d_log_g
+        # D = d LL / d t at the inner optimum (envelope theorem); D' = dD/dt along the
+        # optimum path: d2LL/dt2 - v' H^-1 v, v = d grad_(p,q) LL / dt = (-g E, W - g F).
+        d_log_g = total * q - g * (p * e1 + q * f1)
+        px = p * xk
+        tri_all, tri_px = polygamma(1, px + q), polygamma(1, px)
+        hess_pq = np.array(
+            [
+                [dot(wxk * xk, tri_all - tri_px), dot(wxk, tri_all)],
+                [dot(wxk, tri_all), dot(wk, tri_all) - total * float(polygamma(1, q))],
+            ]
+        )
+        v = np.array([-g * e1, total - g * f1])
+        d2_tt = -g * (p * e1 + q * f1) + g * g * (p * e2 + q * f2)
+        try:
+            curvature = d2_tt - float(v @ np.linalg.solve(hess_pq, v))
+        except np.linalg.LinAlgError:
+            curvature = math.nan
+        return p, q, d_log_g, curvature
 
     def profile_start(self, start: list[float]) -> list[float]:
         """Starting values at the maximum of the profile likelihood in gamma.
 
         The derivative of the profile log-likelihood in ln gamma is ``W q - gamma (p
         sum w x/(gamma+z) + q sum w/(gamma+z))`` at the inner optimum (envelope theorem);
-        its root is bracketed from the moment start and found with Brent's method, each
-        evaluation costing one pass over the rows. Returns ``start`` if anything fails.
+        its root is found by Newton's method with the analytic second derivative of the
+        profile (a few passes over the rows), or if that fails bracketed from the moment start
+        and found with Brent's method. Returns ``start`` if everything fails.
         """
-        state = {"p": start[0], "q": start[1]}
+        state = {"p": start[0], "q": start[1], "curvature": math.nan}
 
         def derivative(t: float) -> float:
             res = self._inner(math.exp(t), state["p"], state["q"])
             if res is None:
                 raise _ProfileError
-            state["p"], state["q"], d = res
+            state["p"], state["q"], d, state["curvature"] = res
             return d / self.total
 
+        try:  # Newton on the profile (quadratic convergence), Brent below as the safe path
+            t = math.log(start[2])
+            for _ in range(30):
+                d = derivative(t)
+                curvature = state["curvature"] / self.total
+                if abs(d) <= 1e-13:
+                    return [state["p"], state["q"], math.exp(t)]
+                if not (curvature < 0 and math.isfinite(curvature)):
+                    break
+                step = -d / curvature
+                if abs(step) > 1.0:
+                    break
+                t += step
+                if abs(step) < 1e-11:
+                    derivative(t)
+                    return [state["p"], state["q"], math.exp(t)]
+        except _ProfileError:
+            pass
+        state["p"], state["q"] = start[0], start[1]
         try:
             t0 = math.log(start[2])
             d0 = derivative(t0)

@@ -287,7 +287,8 @@ class GammaGamma:
         x, m = _spend_inputs(frequency, monetary_value)
         x, m = x.reshape(-1), m.reshape(-1)
         if weights is None:
-            w = np.ones_like(x)
+            repeat = x > 0
+            n_excluded = float(x.size - np.count_nonzero(repeat))
         else:
             w = as_float_array(weights, "weights", lower=0)
             if w.shape != np.shape(frequency):
@@ -295,8 +296,8 @@ class GammaGamma:
                     f"weights must have the shape of frequency {np.shape(frequency)}; got {w.shape}"
                 )
             w = np.broadcast_to(w, x.shape).reshape(-1)
-        repeat = (x > 0) & (w > 0)
-        n_excluded = float(w[x == 0].sum())
+            repeat = (x > 0) & (w > 0)
+            n_excluded = float(w[x == 0].sum())
         if not repeat.any():
             raise InvalidInputError(
                 "frequency has no repeat buyers (frequency > 0 with positive weight); "
@@ -304,7 +305,8 @@ class GammaGamma:
             )
         # No row collapsing: spends are continuous, so rows rarely repeat, and one evaluation
         # costs a log1p and a division per row (the special functions are grouped by x).
-        xu, mu, wu = x[repeat], m[repeat], w[repeat]
+        xu, mu = x[repeat], m[repeat]
+        wu = np.ones(xu.size) if weights is None else w[repeat]
         # Fit on spends scaled by a power of two (exact in floating point) so that gamma stays
         # well inside the optimizer's bounds whatever the currency; undo it afterwards.
         scale = 2.0 ** round(math.log2(dot(wu, mu) / float(wu.sum())))
