@@ -491,7 +491,7 @@ def _summarize(
     ids: NDArray[Any], days: IntArray, amounts: FloatArray | None, end: int, unit: TimeUnit
 ) -> CustomerSummary:
     unit_days = time_unit_days(unit)
-    groups = group_purchase_days(ids, days, amounts)
+    groups = group_purchase_days(ids, days, amounts, with_total=False)
     first = groups.first_day
     frequency = groups.n_days - 1
     monetary = None
