@@ -36,9 +36,12 @@ def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
         # exact only if the shift loses nothing: map back and compare with the column
         if np.array_equal(ints, shifted) and np.array_equal(ints + lo, col):
             return _dense_ranks(ints, int(hi - lo) + 1)
-    distinct = _distinct_sorted(col)
     limit = min(_DENSE_LIMIT, 4 * col.size + 1024)
-    if 1 < distinct.size and (distinct[-1] - distinct[0]) < limit * float(
+    grid = _grid_ranks(col, lo, hi, limit)
+    if grid is not None:
+        return grid
+    distinct = _distinct_sorted(col)
+    if distinct.size > 1 and (distinct[-1] - distinct[0]) < limit * float(
         np.min(np.diff(distinct))
     ):
         # Values on a grid (e.g. days / 7): k = rint((v - v0) / step) is monotone in v, so if
@@ -52,6 +55,31 @@ def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
             k = np.rint((col - distinct[0]) / step).astype(np.int64)
             return table[k], int(distinct.size)
     return np.searchsorted(distinct, col).astype(np.int64, copy=False), int(distinct.size)
+
+
+def _grid_ranks(
+    col: FloatArray, lo: float, hi: float, limit: int
+) -> tuple[NDArray[np.int64], int] | None:
+    """Ranks of values on a regular grid (e.g. days / 7) without sorting the column, or None.
+
+    The grid step is guessed from a strided sample; every entry gets k = rint((v - lo) /
+    step). The map is exact if each k holds a single value, which is verified on the full
+    column: store one value per k, then check every entry equals the value stored for its k.
+    """
+    n = col.size
+    sample = np.unique(col[:: max(1, n // 4096)])
+    if sample.size < 2 or n < 4 * sample.size:
+        return None
+    step = float(np.min(np.diff(sample)))
+    if not (step > 0 and (hi - lo) < limit * step):
+        return None
+    k = np.rint((col - lo) / step).astype(np.int64)
+    size = int(k.max()) + 1
+    value_of = np.empty(size)
+    value_of[k] = col
+    if not np.array_equal(value_of[k], col):
+        return None  # two different values share a grid index: not a grid at this step
+    return _dense_ranks(k, size)
 
 
 def _distinct_sorted(col: FloatArray) -> FloatArray:
