@@ -297,3 +297,30 @@ def test_grouped_evaluation_equals_row_by_row(rows: list[tuple[int, int, int]]) 
         for i in range(x.size)
     ]
     np.testing.assert_allclose(steps, steps_alone, rtol=1e-13)
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["grid", "ulp", "two_ways", "off_grid"]))
+def test_history_grouping_is_exact_on_date_grids(seed: int, kind: str) -> None:
+    """CLV groups identical histories (collapse_rows, with its sort-free path for times on a
+    day grid): the groups must be exactly the distinct rows, also with 1-ulp neighbours."""
+    from custvalue._collapse import collapse_rows
+
+    rng = np.random.default_rng(seed)
+    n = 6000
+    T = (273 - rng.integers(0, 84, n)) / 7.0
+    tx = rng.integers(0, 190, n) / 7.0
+    if kind == "ulp":
+        tx = np.where(rng.random(n) < 0.01, np.nextafter(tx, np.inf), tx)
+    elif kind == "two_ways":
+        tx = np.where(rng.random(n) < 0.5, rng.integers(0, 190, n) * (1 / 7.0), tx)
+    elif kind == "off_grid":
+        tx = np.where(rng.random(n) < 0.002, rng.random(n), tx)
+    x = rng.integers(0, 5, n).astype(float)
+    (ux, utx, uT), weights, inverse = collapse_rows(x, tx, T)
+    ref, ref_inverse, ref_counts = np.unique(
+        np.stack([x, tx, T], axis=1), axis=0, return_inverse=True, return_counts=True
+    )
+    np.testing.assert_array_equal(np.stack([ux, utx, uT], axis=1), ref)
+    np.testing.assert_array_equal(inverse, ref_inverse.reshape(-1))
+    np.testing.assert_array_equal(weights, ref_counts)
