@@ -180,6 +180,9 @@ class SpendObjective:
                 step = grad / (np.max(np.abs(grad)) + 1e-300)  # ascent direction
             t = 1.0
             while t > 1e-10:
+                if t * float(np.max(np.abs(step))) > 30.0:  # keep exp() in range
+                    t *= 0.5
+                    continue
                 p_new, q_new = p * math.exp(t * step[0]), q * math.exp(t * step[1])
                 if not (1e-10 < p_new < 1e10 and 1e-10 < q_new < 1e10):
                     t *= 0.5
@@ -248,7 +251,7 @@ class SpendObjective:
                 if abs(step) < 1e-11:
                     derivative(t)
                     return [state["p"], state["q"], math.exp(t)]
-        except _ProfileError:
+        except (_ProfileError, ArithmeticError, ValueError):
             pass
         state["p"], state["q"] = start[0], start[1]
         try:
@@ -265,7 +268,7 @@ class SpendObjective:
                 d1 = derivative(t1)
             root = optimize.brentq(derivative, min(t0, t1), max(t0, t1), xtol=1e-12, rtol=1e-14)
             derivative(root)  # leaves the inner optimum at the root in ``state``
-        except (_ProfileError, ValueError, RuntimeError):
+        except (_ProfileError, ArithmeticError, ValueError, RuntimeError):
             return start
         return [state["p"], state["q"], math.exp(root)]
 
