@@ -214,6 +214,23 @@ def test_scores_equal_in_memory_predictions(dask_summary: Any, summary: Any) -> 
     assert (clv > 0).all()
 
 
+def test_scores_partition_fallback_equals(
+    dask_summary: Any, summary: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the driver-side table (e.g. codes that would overflow) each partition scores
+    its own distinct histories; the values stay those of the in-memory functions."""
+    monkeypatch.setattr(cvd, "_history_table", lambda *args: None)
+    bg = BetaGeo(BetaGeoParams(r=0.25, alpha=4.5, a=0.8, b=2.4))
+    gg = GammaGamma.fit(summary.frequency, summary.monetary_value)
+    got = _sorted(cvd.score_customers(dask_summary, bg, gg, horizon=26.0, discount_rate=0.002))
+    x, t_x, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
+    np.testing.assert_allclose(
+        got["probability_alive"].to_numpy(), bg.probability_alive(x, t_x, T), rtol=1e-12
+    )
+    clv = customer_lifetime_value(bg, gg, x, t_x, T, m, horizon=26.0, discount_rate=0.002)
+    np.testing.assert_allclose(got["clv"].to_numpy(), clv, rtol=1e-12)
+
+
 def test_scores_without_spend_model(dask_summary: Any) -> None:
     bg = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
     got = _sorted(cvd.score_customers(dask_summary, bg, horizon=10.0))

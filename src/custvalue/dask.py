@@ -14,7 +14,8 @@ The same three steps as in memory, for transaction logs that do not fit on one m
    likelihood is a weighted sum over distinct histories, so the parameters are *the same*
    as those of the in-memory fit on the whole summary.
 3. :func:`score_customers`: P(alive), expected purchases and (with a spend model) discounted
-   CLV for every customer via ``map_partitions``, returning a lazy Dask DataFrame. Models
+   CLV for every customer via ``map_partitions``, returning a lazy Dask DataFrame. The
+   distinct histories are scored once on the driver and looked up by the workers; models
    travel to the workers as their JSON documents (``to_json``/``from_json``), never pickled.
 
 Everything runs wherever the active ``distributed.Client`` points: a ``LocalCluster`` or a
@@ -47,7 +48,7 @@ from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_float_array
 from custvalue.clv.bgnbd import BetaGeo
 from custvalue.clv.gamma_gamma import GammaGamma
-from custvalue.clv.value import customer_lifetime_value
+from custvalue.clv.value import customer_lifetime_value, discounted_expected_transactions
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.summary import TimeUnit, _summarize, time_unit_days, time_unit_label
 
@@ -351,14 +352,76 @@ def fit_models(
 
 
 # --------------------------------------------------------------------------- scoring
+#: The distinct histories and their scores: columns (x, t_x, T), per-column distinct values,
+#: sorted row codes, and the score arrays (P(alive), expected purchases, DET or empty).
+HistoryTable = tuple[tuple[FloatArray, ...], tuple[FloatArray, ...], NDArray[np.int64],
+                     tuple[FloatArray, ...]]  # fmt: skip
+
+
+def _row_codes(
+    columns: Sequence[FloatArray], values: Sequence[FloatArray]
+) -> NDArray[np.int64] | None:
+    """Mixed-radix code of each row from its columns' ranks among ``values`` (exact), or
+    ``None`` if a value is not among them."""
+    code = np.zeros(columns[0].size, dtype=np.int64)
+    for col, vals in zip(columns, values, strict=True):
+        rank = np.minimum(np.searchsorted(vals, col), vals.size - 1)
+        if not np.array_equal(vals[rank], col):
+            return None
+        code = code * vals.size + rank
+    return code
+
+
+def _history_table(
+    summary: Any, bg: BetaGeo, horizon: float, delta: float, with_det: bool,
+    n_nodes: int | None,
+) -> HistoryTable | None:  # fmt: skip
+    """Score every distinct history of ``summary`` once, on the driver."""
+    (ux, ut, uT), _ = unique_histories(summary)
+    values = tuple(np.unique(c) for c in (ux, ut, uT))
+    if math.prod(v.size for v in values) >= 2**62:
+        return None  # codes would overflow: score partition by partition instead
+    codes = _row_codes((ux, ut, uT), values)
+    if codes is None:  # pragma: no cover - the values come from the same columns
+        return None
+    scores = [bg.probability_alive(ux, ut, uT), bg.expected_purchases(horizon, ux, ut, uT)]
+    if with_det:
+        scores.append(
+            discounted_expected_transactions(
+                bg, ux, ut, uT, horizon=horizon, discount_rate=delta, n_nodes=n_nodes
+            )
+        )
+    return (ux, ut, uT), values, codes, tuple(scores)
+
+
+def _lookup(
+    x: FloatArray, t_x: FloatArray, T: FloatArray, table: HistoryTable | None
+) -> NDArray[np.intp] | None:
+    if table is None:
+        return None
+    _, values, codes, _ = table
+    code = _row_codes((x, t_x, T), values)
+    if code is None:
+        return None
+    index = np.minimum(np.searchsorted(codes, code), codes.size - 1)
+    return index if np.array_equal(codes[index], code) else None
+
+
 def _score_partition(
     part: Any, bg_json: str, gg_json: str | None, horizon: float, discount_rate: float,
-    n_nodes: int | None,
+    n_nodes: int | None, table: HistoryTable | None,
 ) -> Any:  # fmt: skip
     bg = BetaGeo.from_json(bg_json)
     x, t_x, T = (np.asarray(part[c].to_numpy(), dtype=np.float64) for c in _HISTORY)
     out: dict[str, Any] = {"customer_id": part["customer_id"].to_numpy()}
-    if x.size:
+    index = _lookup(x, t_x, T, table) if x.size else None
+    det = None
+    if index is not None and table is not None:  # scores of the distinct histories
+        scores = table[3]
+        out["probability_alive"] = scores[0][index]
+        out["expected_purchases"] = scores[1][index]
+        det = scores[2][index] if len(scores) > 2 else None
+    elif x.size:  # fallback: distinct histories of this partition only
         (ux, ut, uT), _, inverse = collapse_rows(x, t_x, T)
         out["probability_alive"] = bg.probability_alive(ux, ut, uT)[inverse]
         out["expected_purchases"] = bg.expected_purchases(horizon, ux, ut, uT)[inverse]
@@ -367,22 +430,17 @@ def _score_partition(
     if gg_json is not None:
         gg = GammaGamma.from_json(gg_json)
         m = np.asarray(part["monetary_value"].to_numpy(), dtype=np.float64)
-        out["expected_spend"] = gg.expected_spend(x, m) if x.size else np.empty(0)
-        out["clv"] = (
-            customer_lifetime_value(
-                bg,
-                gg,
-                x,
-                t_x,
-                T,
-                m,
-                horizon=horizon,
-                discount_rate=discount_rate,
+        spend = gg.expected_spend(x, m) if x.size else np.empty(0)
+        out["expected_spend"] = spend
+        if det is not None:
+            out["clv"] = spend * det
+        elif x.size:
+            out["clv"] = customer_lifetime_value(
+                bg, gg, x, t_x, T, m, horizon=horizon, discount_rate=discount_rate,
                 n_nodes=n_nodes,
-            )
-            if x.size
-            else np.empty(0)
-        )
+            )  # fmt: skip
+        else:
+            out["clv"] = np.empty(0)
     return pd.DataFrame(out, index=part.index)
 
 
@@ -395,16 +453,23 @@ def score_customers(
     discount_rate: float = 0.0,
     n_nodes: int | None = None,
 ) -> Any:
-    """Score every customer of a Dask summary frame, lazily, partition by partition.
+    """Score every customer of a Dask summary frame: P(alive), expected purchases and CLV.
 
-    Within each partition identical histories are scored once (the ``collapse_rows``
-    trick), then scattered back.
+    Predictions depend on a customer only through the history ``(frequency, recency, T)``
+    (and the spend, through an elementwise factor). So the distinct histories are gathered
+    first (:func:`unique_histories`, one pass over ``summary``), scored once on the driver,
+    and the small table of scores is sent to the workers, which look their customers up in
+    it with ``map_partitions``. The values are therefore exactly those of the in-memory
+    functions on the whole summary (:meth:`BetaGeo.probability_alive`,
+    :meth:`BetaGeo.expected_purchases`, :meth:`GammaGamma.expected_spend` and
+    :func:`~custvalue.clv.customer_lifetime_value`, which uses the same distinct histories).
 
     Parameters
     ----------
     summary
         Dask DataFrame with ``customer_id``, ``frequency``, ``recency``, ``T`` (and
         ``monetary_value`` with a spend model), in the transaction model's time unit.
+        Persist it first: it is read twice (distinct histories, then scores).
     transaction_model
         A :class:`~custvalue.clv.BetaGeo` (sent to the workers as JSON).
     spend_model
@@ -416,15 +481,14 @@ def score_customers(
         Continuously compounded discount rate per time unit for ``clv`` (see
         :func:`custvalue.clv.customer_lifetime_value`).
     n_nodes
-        Quadrature order of the CLV (default automatic, chosen per partition; give it to
-        make every partition use the same rule).
+        Quadrature order of the CLV (default automatic).
 
     Returns
     -------
     dask.dataframe.DataFrame
-        Columns ``customer_id``, ``probability_alive``, ``expected_purchases`` and, with a
-        spend model, ``expected_spend`` (currency) and ``clv`` (currency, discounted), with
-        the index of ``summary``.
+        Lazy frame with columns ``customer_id``, ``probability_alive``,
+        ``expected_purchases`` and, with a spend model, ``expected_spend`` (currency) and
+        ``clv`` (currency, discounted), with the index of ``summary``.
 
     Raises
     ------
@@ -449,6 +513,7 @@ def score_customers(
     delta = float(discount_rate)
     if not (math.isfinite(delta) and delta >= 0):
         raise InvalidInputError(f"discount_rate must be finite and >= 0; got {discount_rate!r}")
+    table = _history_table(summary, transaction_model, h, delta, spend_model is not None, n_nodes)
     meta_cols: dict[str, Any] = {
         "customer_id": summary["customer_id"]._meta.to_numpy(),
         "probability_alive": np.empty(0),
@@ -464,5 +529,6 @@ def score_customers(
         transaction_model.to_json(),
         None if spend_model is None else spend_model.to_json(),
         h, delta, n_nodes,
+        _delayed(table, pure=True),  # one graph node shared by all partitions
         meta=meta,
     )  # fmt: skip
