@@ -352,10 +352,10 @@ def fit_models(
 
 
 # --------------------------------------------------------------------------- scoring
-#: The distinct histories and their scores: columns (x, t_x, T), per-column distinct values,
-#: sorted row codes, and the score arrays (P(alive), expected purchases, DET or empty).
-HistoryTable = tuple[tuple[FloatArray, ...], tuple[FloatArray, ...], NDArray[np.int64],
-                     tuple[FloatArray, ...]]  # fmt: skip
+#: The scores of the distinct histories, as sent to the workers: the distinct values of
+#: (x, t_x, T) column by column, the sorted row codes of the histories, and their scores
+#: (P(alive), expected purchases and, for CLV, discounted expected transactions).
+HistoryTable = tuple[tuple[FloatArray, ...], NDArray[np.int64], tuple[FloatArray, ...]]
 
 
 def _row_codes(
@@ -391,7 +391,7 @@ def _history_table(
                 bg, ux, ut, uT, horizon=horizon, discount_rate=delta, n_nodes=n_nodes
             )
         )
-    return (ux, ut, uT), values, codes, tuple(scores)
+    return values, codes, tuple(scores)
 
 
 def _lookup(
@@ -399,7 +399,7 @@ def _lookup(
 ) -> NDArray[np.intp] | None:
     if table is None:
         return None
-    _, values, codes, _ = table
+    values, codes, _ = table
     code = _row_codes((x, t_x, T), values)
     if code is None:
         return None
@@ -417,7 +417,7 @@ def _score_partition(
     index = _lookup(x, t_x, T, table) if x.size else None
     det = None
     if index is not None and table is not None:  # scores of the distinct histories
-        scores = table[3]
+        scores = table[2]
         out["probability_alive"] = scores[0][index]
         out["expected_purchases"] = scores[1][index]
         det = scores[2][index] if len(scores) > 2 else None
