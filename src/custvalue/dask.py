@@ -36,11 +36,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import dask.dataframe as dd
+import dask.dataframe as dd  # type: ignore[import-not-found,unused-ignore]
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
-from dask.base import compute as _dask_compute
-from dask.delayed import delayed as _delayed
+import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignore]
+from dask.base import compute as _dask_compute  # type: ignore[import-not-found,unused-ignore]
+from dask.delayed import delayed as _delayed  # type: ignore[import-not-found,unused-ignore]
 from numpy.typing import NDArray
 
 from custvalue._collapse import collapse_rows
@@ -347,7 +347,7 @@ def fit_models(
         raise InvalidInputError(f"split_every must be >= 2; got {split_every!r}")
     history = _history_graph(summary, _HISTORY, split_every)
     spend = _history_graph(summary, _SPEND, split_every)
-    h_table, s_table = _dask_compute(history, spend)  # type: ignore[no-untyped-call]
+    h_table, s_table = _dask_compute(history, spend)  # type: ignore[no-untyped-call,unused-ignore]
     return _fit_bgnbd(h_table, strict=strict), _fit_gamma_gamma(s_table, strict=strict)
 
 
