@@ -90,6 +90,17 @@ def test_quadrature_matches_closed_form(horizon: float, delta: float) -> None:
     np.testing.assert_allclose(got, model.det(horizon, delta), rtol=1e-12)
 
 
+@pytest.mark.parametrize(("horizon", "delta"), [(52.0, WEEKLY_10PCT), (math.inf, WEEKLY_10PCT)])
+def test_customer_of_age_zero_is_valued_like_a_new_customer(horizon: float, delta: float) -> None:
+    """T = 0 (first purchase on the last observed day) is valid; E[X(s)|0,0,0] = E[X(s)] new."""
+    got = discounted_expected_transactions(
+        BGNBD, [0], [0.0], [0.0], horizon=horizon, discount_rate=delta
+    )
+    ref = _quad_det(BGNBD, 0, 0.0, 0.0, horizon, delta)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
+
+
 def test_quadrature_matches_brute_force_sum() -> None:
     """Riemann-Stieltjes sum of exp(-delta s_mid) (E[X(s_k+1)] - E[X(s_k)]) on a fine grid."""
     h, delta = 104.0, 0.02

@@ -99,6 +99,8 @@ def _n_nodes(u_max: float) -> int:
     half = max(u_max / 2.0, 1e-12)
     b = math.pi / half
     rho = b + math.sqrt(1.0 + b * b)
+    if not math.log(rho) > 1e-3:  # extremely long u-interval: use the maximum order
+        return 400
     return int(min(max(math.ceil(46.0 / (2.0 * math.log(rho))) + 3, 8), 400))
 
 
@@ -182,6 +184,9 @@ def discounted_expected_transactions(
         c_index, n_c = rank_values(Tu)
         c_values = np.empty(n_c)
         c_values[c_index] = Tu
+        # The map's scale is the customer's age; a customer of age 0 (first seen on the last
+        # day) gets a small positive scale instead, which only refines the grid near s = 0.
+        c_values = np.maximum(c_values, 1e-6 * s_end)
         u_end = np.log1p(s_end / c_values) + delta * s_end / _KAPPA
         n = n_nodes if n_nodes is not None else _n_nodes(float(u_end.max()))
         nodes, weights = _gauss_legendre(int(n))
