@@ -273,3 +273,40 @@ def test_bad_scalars_are_rejected() -> None:
         BetaGeo.fit([1, 2], [1, 1], [2, 2], weights=[1, -1])
     with pytest.raises(InvalidInputError, match="at least one customer"):
         BetaGeo.fit([], [], [])
+
+
+def test_large_inputs_are_evaluated_per_distinct_history() -> None:
+    """Grouping identical histories (a speed path for large inputs) changes no result."""
+    from custvalue.clv import simulate_bgnbd
+
+    sim = simulate_bgnbd(
+        BetaGeoParams(r=0.24, alpha=4.4, a=0.79, b=2.4),
+        np.full(30_000, 39.0) - np.arange(30_000) % 12 / 7,
+        rng=8,
+        resolution=1 / 7,
+    )
+    x, t_x, T = sim.frequency, sim.recency, sim.T
+    assert x.size >= 20_000  # above the grouping threshold
+    assert np.unique(np.stack([x, t_x, T]), axis=1).shape[1] < x.size // 2
+    model = BetaGeo(BetaGeoParams(r=0.3, alpha=5.0, a=0.8, b=2.5))
+    p = (0.3, 5.0, 0.8, 2.5)
+    t = np.full(x.shape, 52.0)
+    np.testing.assert_allclose(
+        model.expected_purchases(52.0, x, t_x, T),
+        k.expected_purchases_conditional(t, x, t_x, T, *p),
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(
+        model.probability_alive(x, t_x, T), k.probability_alive(x, t_x, T, *p), rtol=1e-14
+    )
+    horizons = np.arange(x.size) % 3 + 1.0  # a varying first column is grouped on too
+    np.testing.assert_allclose(
+        model.probability_no_purchase(horizons, x, t_x, T),
+        k.probability_no_purchase_conditional(horizons, x, t_x, T, *p),
+        rtol=1e-14,
+    )
+    np.testing.assert_allclose(
+        model.log_likelihood_per_customer(x, t_x, T),
+        k.log_likelihood(x, t_x, T, *p),
+        rtol=1e-14,
+    )
