@@ -179,7 +179,7 @@ def test_degenerate_data_warns_or_raises() -> None:
 def test_summary_and_html() -> None:
     model = BetaGeo.fit(*_small_sample(n=500))
     text = model.summary()
-    for word in ("alpha", "std err", "95%", "log-likelihood", "AIC", "BIC", "n = 500", "yes"):
+    for word in ("alpha", "std err", "95%", "log-likelihood", "AIC", "BIC", "n: 500", "yes"):
         assert word in text
     html = model._repr_html_()
     assert "<table>" in html

@@ -8,10 +8,9 @@ reported log-likelihood is comparable with the papers.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -22,6 +21,7 @@ from custvalue import _persist
 from custvalue._collapse import collapse_rows
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, validate_history
 from custvalue.clv import _bgnbd_kernels as kernels
+from custvalue.clv._fitted import FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import InvalidInputError, PersistenceError
 
@@ -29,7 +29,6 @@ __all__ = ["BetaGeo", "BetaGeoParams"]
 
 FloatArray = NDArray[np.float64]
 PARAM_NAMES = ("r", "alpha", "a", "b")
-_Z95 = 1.959963984540054
 
 
 def _positive(value: Any, name: str) -> float:
@@ -101,7 +100,7 @@ def _time(t: ArrayLike, name: str = "t") -> FloatArray:
 
 
 @attrs.frozen
-class BetaGeo:
+class BetaGeo(FittedModel):
     """The BG/NBD model with known or fitted parameters (immutable).
 
     Build it from parameters, ``BetaGeo(BetaGeoParams(r=..., alpha=..., a=..., b=...))``, or
@@ -142,6 +141,9 @@ class BetaGeo:
     >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 3)
     1.226
     """
+
+    TITLE: ClassVar[str] = "BG/NBD model (BetaGeo)"
+    PARAM_NAMES: ClassVar[tuple[str, ...]] = PARAM_NAMES
 
     params: BetaGeoParams = attrs.field(validator=attrs.validators.instance_of(BetaGeoParams))
     log_likelihood: float | None = None
@@ -234,79 +236,6 @@ class BetaGeo:
             covariance=result.covariance,
             n_customers=total,
             diagnostics=result.diagnostics,
-        )
-
-    # --------------------------------------------------------------- fit summary
-    @property
-    def stderr(self) -> FloatArray | None:
-        """Standard errors of ``r, alpha, a, b`` (sqrt of the covariance diagonal), or None."""
-        if self.covariance is None:
-            return None
-        out: FloatArray = np.sqrt(np.diag(self.covariance))
-        return out
-
-    @property
-    def aic(self) -> float | None:
-        """Akaike information criterion ``2k - 2 LL`` (k = 4), or None if not fitted."""
-        if self.log_likelihood is None:
-            return None
-        return 8.0 - 2.0 * self.log_likelihood
-
-    @property
-    def bic(self) -> float | None:
-        """Bayesian information criterion ``k ln(n) - 2 LL``, or None if not fitted."""
-        if self.log_likelihood is None or self.n_customers is None:
-            return None
-        return 4.0 * math.log(self.n_customers) - 2.0 * self.log_likelihood
-
-    def _rows(self) -> list[tuple[str, float, float, float, float]]:
-        se = self.stderr
-        rows = []
-        for i, name in enumerate(PARAM_NAMES):
-            value = float(getattr(self.params, name))
-            s = float(se[i]) if se is not None else math.nan
-            rows.append((name, value, s, value - _Z95 * s, value + _Z95 * s))
-        return rows
-
-    def summary(self) -> str:
-        """A readable report: parameters, standard errors, 95% intervals, LL, AIC, BIC, n."""
-        lines = ["BG/NBD model (BetaGeo)"]
-        lines.append(
-            f"{'param':<8}{'estimate':>14}{'std err':>12}{'95% lower':>12}{'95% upper':>12}"
-        )
-        for name, value, s, lo, hi in self._rows():
-            lines.append(f"{name:<8}{value:>14.6g}{s:>12.4g}{lo:>12.4g}{hi:>12.4g}")
-        if self.log_likelihood is None:
-            lines.append("built from parameters (not fitted): no standard errors or likelihood")
-        else:
-            lines.append(f"log-likelihood  {self.log_likelihood:.4f}")
-            lines.append(f"AIC {self.aic:.4f}   BIC {self.bic:.4f}   n = {self.n_customers:g}")
-            if self.diagnostics is not None:
-                status = "yes" if self.diagnostics.converged else "NO"
-                lines.append(f"converged: {status} ({self.diagnostics.message})")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        head = "".join(
-            f"<th>{h}</th>" for h in ("param", "estimate", "std err", "95% lower", "95% upper")
-        )
-        body = "".join(
-            f"<tr><td>{n}</td><td>{v:.6g}</td><td>{s:.4g}</td><td>{lo:.4g}</td><td>{hi:.4g}</td></tr>"
-            for n, v, s, lo, hi in self._rows()
-        )
-        foot = ""
-        if self.log_likelihood is not None:
-            conv = self.diagnostics.message if self.diagnostics is not None else ""
-            foot = (
-                f"<p>log-likelihood {self.log_likelihood:.4f}; AIC {self.aic:.4f}; "
-                f"BIC {self.bic:.4f}; n = {self.n_customers:g}; {html.escape(conv)}</p>"
-            )
-        return (
-            "<div><strong>BG/NBD model (BetaGeo)</strong>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}</div>"
         )
 
     # --------------------------------------------------------------- predictions
@@ -455,24 +384,8 @@ class BetaGeo:
         """Serialise to a versioned JSON document (kind ``"BetaGeo"``), bit-exact."""
         payload: dict[str, Any] = {
             "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
-            "fit": None,
+            "fit": fit_to_payload(self),
         }
-        if self.log_likelihood is not None:
-            d = self.diagnostics
-            payload["fit"] = {
-                "log_likelihood": _persist.encode_float(self.log_likelihood),
-                "covariance": None
-                if self.covariance is None
-                else _persist.encode_array(self.covariance),
-                "n_customers": None
-                if self.n_customers is None
-                else _persist.encode_float(self.n_customers),
-                "diagnostics": None if d is None else attrs.asdict(d),
-            }
-            if d is not None:
-                payload["fit"]["diagnostics"]["gradient_norm"] = _persist.encode_float(
-                    d.gradient_norm
-                )
         return _persist.dumps("BetaGeo", payload)
 
     @classmethod
@@ -494,39 +407,7 @@ class BetaGeo:
             params = BetaGeoParams(**values)
         except InvalidInputError as exc:
             raise PersistenceError(f"invalid parameters in document: {exc}") from None
-        fit = payload.get("fit")
-        if fit is None:
-            return cls(params)
-        if not isinstance(fit, dict):
-            raise PersistenceError("payload: field 'fit' must be an object or null")
-        ll = _persist.decode_float(
-            _persist.require(fit, "log_likelihood", (int, float, str), "fit")
-        )
-        cov_doc = fit.get("covariance")
-        cov = None if cov_doc is None else _persist.decode_array(cov_doc, "covariance")
-        if cov is not None and (cov.shape != (4, 4) or cov.dtype != np.float64):
-            raise PersistenceError("fit: covariance must be a 4x4 float array")
-        n_doc = fit.get("n_customers")
-        n_cust = None if n_doc is None else _persist.decode_float(n_doc, "n_customers")
-        d_doc = fit.get("diagnostics")
-        diag = None
-        if d_doc is not None:
-            if not isinstance(d_doc, dict):
-                raise PersistenceError("fit: field 'diagnostics' must be an object")
-            r = _persist.require
-            diag = FitDiagnostics(
-                converged=r(d_doc, "converged", bool, "diagnostics"),
-                message=r(d_doc, "message", str, "diagnostics"),
-                n_iterations=r(d_doc, "n_iterations", int, "diagnostics"),
-                gradient_norm=_persist.decode_float(
-                    r(d_doc, "gradient_norm", (int, float, str), "diagnostics"), "gradient_norm"
-                ),
-                at_bound=r(d_doc, "at_bound", bool, "diagnostics"),
-                hessian_positive_definite=r(
-                    d_doc, "hessian_positive_definite", bool, "diagnostics"
-                ),
-            )
-        return cls(params, log_likelihood=ll, covariance=cov, n_customers=n_cust, diagnostics=diag)
+        return cls(params, **fit_from_payload(payload.get("fit"), len(PARAM_NAMES)))
 
 
 #: Inputs with at least this many customers are evaluated once per distinct history.

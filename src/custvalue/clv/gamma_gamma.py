@@ -14,10 +14,9 @@ Research 42(4), 415-430.
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import numpy as np
@@ -27,6 +26,7 @@ from scipy.special import digamma, gammaln
 
 from custvalue import _persist
 from custvalue._validation import as_float_array, broadcast_arrays, fail_at
+from custvalue.clv._fitted import FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import InvalidInputError, ModelAssumptionWarning, PersistenceError
@@ -167,38 +167,8 @@ class GammaGammaParams:
         return np.array([self.p, self.q, self.gamma])
 
 
-def _diagnostics_payload(d: FitDiagnostics | None) -> dict[str, Any] | None:
-    if d is None:
-        return None
-    return {
-        "converged": d.converged,
-        "message": d.message,
-        "n_iterations": d.n_iterations,
-        "gradient_norm": _persist.encode_float(d.gradient_norm),
-        "at_bound": d.at_bound,
-        "hessian_positive_definite": d.hessian_positive_definite,
-    }
-
-
-def _diagnostics_from(doc: Any) -> FitDiagnostics | None:
-    if doc is None:
-        return None
-    if not isinstance(doc, dict):
-        raise PersistenceError("field 'diagnostics' must be an object or null")
-    return FitDiagnostics(
-        converged=_persist.require(doc, "converged", bool, "diagnostics"),
-        message=_persist.require(doc, "message", str, "diagnostics"),
-        n_iterations=_persist.require(doc, "n_iterations", int, "diagnostics"),
-        gradient_norm=_persist.decode_float(doc.get("gradient_norm"), "gradient_norm"),
-        at_bound=_persist.require(doc, "at_bound", bool, "diagnostics"),
-        hessian_positive_definite=_persist.require(
-            doc, "hessian_positive_definite", bool, "diagnostics"
-        ),
-    )
-
-
 @attrs.frozen(eq=False)
-class GammaGamma:
+class GammaGamma(FittedModel):
     """A Gamma-Gamma spend model with fixed parameters (a frozen value, like ``scipy.stats``).
 
     Build one from known parameters, ``GammaGamma(GammaGammaParams(p=6.25, q=3.74,
@@ -231,6 +201,9 @@ class GammaGamma:
     >>> model.expected_spend([0, 2], [0.0, 20.0]).round(2)
     array([35.22, 22.74])
     """
+
+    TITLE: ClassVar[str] = "Gamma-Gamma spend model (GammaGamma)"
+    PARAM_NAMES: ClassVar[tuple[str, ...]] = _NAMES
 
     params: GammaGammaParams
     log_likelihood: float | None = None
@@ -396,7 +369,9 @@ class GammaGamma:
         )
         return conditional_expected_spend(p, q, g, x, m)
 
-    def log_likelihood_of(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
+    def log_likelihood_per_customer(
+        self, frequency: ArrayLike, monetary_value: ArrayLike
+    ) -> FloatArray:
         """Per-customer log density of the mean spend (0 for one-time buyers, who are
         not modelled)."""
         x, m = _spend_inputs(frequency, monetary_value)
@@ -407,91 +382,13 @@ class GammaGamma:
         return out
 
     # ----------------------------------------------------------------- reporting
-    @property
-    def stderr(self) -> FloatArray | None:
-        """Standard errors of ``(p, q, gamma)`` (sqrt of the covariance diagonal), or None."""
-        if self.covariance is None:
-            return None
-        out: FloatArray = np.sqrt(np.diag(self.covariance))
-        return out
-
-    @property
-    def aic(self) -> float | None:
-        """Akaike information criterion ``2k - 2 LL`` (k = 3), or None if not fitted."""
-        if self.log_likelihood is None:
-            return None
-        return 6.0 - 2.0 * self.log_likelihood
-
-    @property
-    def bic(self) -> float | None:
-        """Bayesian information criterion ``k ln(n) - 2 LL`` (n = repeat buyers), or None."""
-        if self.log_likelihood is None or not self.n_customers:
-            return None
-        return 3.0 * math.log(self.n_customers) - 2.0 * self.log_likelihood
-
-    def _rows(self) -> list[tuple[str, float, float, float, float]]:
-        se = self.stderr
-        rows = []
-        for i, name in enumerate(_NAMES):
-            value = float(self.params.as_array()[i])
-            s = float(se[i]) if se is not None else math.nan
-            rows.append((name, value, s, value - 1.959963984540054 * s,
-                         value + 1.959963984540054 * s))  # fmt: skip
-        return rows
-
-    def _fit_stats(self) -> list[tuple[str, str]]:
-        ll, n, aic, bic = self.log_likelihood, self.n_customers, self.aic, self.bic
+    def _summary_extra(self) -> list[tuple[str, str]]:
         out = []
-        if ll is None:
-            out.append(("fit", "built from parameters (not fitted): no SEs or likelihood"))
-        else:
-            out.append(("log-likelihood", f"{ll:.4f}"))
-        if aic is not None:
-            out.append(("AIC", f"{aic:.4f}"))
-        if bic is not None:
-            out.append(("BIC", f"{bic:.4f}"))
-        if n is not None:
-            out.append(("repeat buyers used (n)", f"{n:g}"))
         if self.n_excluded is not None:
-            out.append(("one-time buyers excluded", f"{self.n_excluded:g}"))
-        if self.params.q > 1:
-            out.append(("population mean spend", f"{self.population_mean_spend():.6g}"))
-        else:
-            out.append(("population mean spend", "infinite (q <= 1)"))
-        if self.diagnostics is not None:
-            out.append(("convergence", self.diagnostics.message))
+            out.append(("one-time buyers excluded from the fit", f"{self.n_excluded:g}"))
+        mean = f"{self.population_mean_spend():.6g}" if self.params.q > 1 else "infinite (q <= 1)"
+        out.append(("population mean spend", mean))
         return out
-
-    def summary(self) -> str:
-        """A readable table: parameters, standard errors, 95% intervals, LL, AIC/BIC, n."""
-        lines = ["Gamma-Gamma spend model"]
-        lines.append(f"{'param':>6} {'estimate':>12} {'std err':>12} {'95% lower':>12} "
-                     f"{'95% upper':>12}")  # fmt: skip
-        for name, v, s, lo, hi in self._rows():
-            lines.append(f"{name:>6} {v:12.6g} {s:12.4g} {lo:12.6g} {hi:12.6g}")
-        lines.extend(f"{k}: {v}" for k, v in self._fit_stats())
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        head = "".join(
-            f"<th>{h}</th>" for h in ("param", "estimate", "std err", "95% lower", "95% upper")
-        )
-        body = "".join(
-            f"<tr><td>{n}</td><td>{v:.6g}</td><td>{s:.4g}</td><td>{lo:.6g}</td>"
-            f"<td>{hi:.6g}</td></tr>"
-            for n, v, s, lo, hi in self._rows()
-        )
-        stats_rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td colspan='4'>{html.escape(v)}</td></tr>"
-            for k, v in self._fit_stats()
-        )
-        return (
-            "<table><caption>Gamma-Gamma spend model</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}{stats_rows}</tbody></table>"
-        )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         p = self.params
@@ -503,13 +400,8 @@ class GammaGamma:
         enc = _persist.encode_float
         payload = {
             "params": {k: enc(v) for k, v in zip(_NAMES, self.params.as_array(), strict=True)},
-            "log_likelihood": None if self.log_likelihood is None else enc(self.log_likelihood),
-            "covariance": None
-            if self.covariance is None
-            else _persist.encode_array(self.covariance),
-            "n_customers": None if self.n_customers is None else enc(self.n_customers),
+            "fit": fit_to_payload(self),
             "n_excluded": None if self.n_excluded is None else enc(self.n_excluded),
-            "diagnostics": _diagnostics_payload(self.diagnostics),
         }
         return _persist.dumps("GammaGamma", payload)
 
@@ -523,22 +415,11 @@ class GammaGamma:
             parsed = GammaGammaParams(**values)
         except InvalidInputError as exc:
             raise PersistenceError(f"invalid parameters: {exc}") from None
-
-        def opt_float(key: str) -> float | None:
-            v = doc.get(key)
-            return None if v is None else _persist.decode_float(v, key)
-
-        cov = doc.get("covariance")
-        covariance = None if cov is None else _persist.decode_array(cov, "covariance")
-        if covariance is not None and covariance.shape != (3, 3):
-            raise PersistenceError("field 'covariance' must be 3 x 3")
+        excluded = doc.get("n_excluded")
         return cls(
             params=parsed,
-            log_likelihood=opt_float("log_likelihood"),
-            covariance=None if covariance is None else covariance.astype(np.float64),
-            n_customers=opt_float("n_customers"),
-            n_excluded=opt_float("n_excluded"),
-            diagnostics=_diagnostics_from(doc.get("diagnostics")),
+            n_excluded=None if excluded is None else _persist.decode_float(excluded, "n_excluded"),
+            **fit_from_payload(doc.get("fit"), len(_NAMES)),
         )
 
 

@@ -1,0 +1,177 @@
+"""What every fitted model shares: fit statistics, the summary table and fit persistence.
+
+A model class mixes in :class:`FittedModel` and declares ``TITLE`` and ``PARAM_NAMES``; its
+attrs fields ``params``, ``log_likelihood``, ``covariance``, ``n_customers`` and
+``diagnostics`` (the last four ``None`` for a model built from parameters) are read here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from custvalue import _persist
+from custvalue.clv._optimize import FitDiagnostics
+from custvalue.errors import PersistenceError
+
+__all__ = ["FittedModel", "fit_from_payload", "fit_to_payload"]
+
+FloatArray = NDArray[np.float64]
+#: Two-sided 95% normal quantile.
+Z95 = 1.959963984540054
+_NUMBER = (int, float, str)
+
+
+class FittedModel:
+    """Mixin: standard errors, AIC/BIC, ``summary()`` and ``_repr_html_`` of a fitted model."""
+
+    TITLE: ClassVar[str]
+    PARAM_NAMES: ClassVar[tuple[str, ...]]
+
+    params: Any
+    log_likelihood: float | None
+    covariance: FloatArray | None
+    n_customers: float | None
+    diagnostics: FitDiagnostics | None
+
+    @property
+    def stderr(self) -> FloatArray | None:
+        """Standard errors of the parameters (square roots of the covariance diagonal)."""
+        if self.covariance is None:
+            return None
+        out: FloatArray = np.sqrt(np.diag(self.covariance))
+        return out
+
+    @property
+    def aic(self) -> float | None:
+        """Akaike information criterion ``2k - 2 LL``, or None if not fitted."""
+        if self.log_likelihood is None:
+            return None
+        return 2.0 * len(self.PARAM_NAMES) - 2.0 * self.log_likelihood
+
+    @property
+    def bic(self) -> float | None:
+        """Bayesian information criterion ``k ln(n) - 2 LL``, or None if not fitted."""
+        if self.log_likelihood is None or not self.n_customers:
+            return None
+        return len(self.PARAM_NAMES) * math.log(self.n_customers) - 2.0 * self.log_likelihood
+
+    def _parameter_rows(self) -> list[tuple[str, float, float, float, float]]:
+        se = self.stderr
+        rows = []
+        for i, name in enumerate(self.PARAM_NAMES):
+            value = float(getattr(self.params, name))
+            s = float(se[i]) if se is not None else math.nan
+            rows.append((name, value, s, value - Z95 * s, value + Z95 * s))
+        return rows
+
+    def _summary_extra(self) -> list[tuple[str, str]]:
+        """Model-specific lines of the summary (label, text)."""
+        return []
+
+    def _fit_rows(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        if self.log_likelihood is None:
+            rows.append(("fit", "built from parameters (not fitted): no standard errors"))
+        else:
+            rows.append(("log-likelihood", f"{self.log_likelihood:.4f}"))
+            rows.append(("AIC", f"{self.aic:.4f}"))
+            if self.bic is not None:
+                rows.append(("BIC", f"{self.bic:.4f}"))
+            if self.n_customers is not None:
+                rows.append(("n", f"{self.n_customers:g}"))
+        rows.extend(self._summary_extra())
+        if self.diagnostics is not None:
+            state = "yes" if self.diagnostics.converged else "NO"
+            rows.append(("converged", f"{state} ({self.diagnostics.message})"))
+        return rows
+
+    def summary(self) -> str:
+        """A readable report: parameters, standard errors, 95% intervals, LL, AIC, BIC, n."""
+        lines = [self.TITLE]
+        lines.append(
+            f"{'param':<8}{'estimate':>14}{'std err':>12}{'95% lower':>12}{'95% upper':>12}"
+        )
+        for name, value, s, lo, hi in self._parameter_rows():
+            lines.append(f"{name:<8}{value:>14.6g}{s:>12.4g}{lo:>12.4g}{hi:>12.4g}")
+        lines.extend(f"{label}: {text}" for label, text in self._fit_rows())
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        head = "".join(
+            f"<th>{h}</th>" for h in ("param", "estimate", "std err", "95% lower", "95% upper")
+        )
+        body = "".join(
+            f"<tr><td>{n}</td><td>{v:.6g}</td><td>{s:.4g}</td><td>{lo:.4g}</td><td>{hi:.4g}</td></tr>"
+            for n, v, s, lo, hi in self._parameter_rows()
+        )
+        foot = "".join(
+            f"<tr><td>{html.escape(k)}</td><td colspan='4'>{html.escape(v)}</td></tr>"
+            for k, v in self._fit_rows()
+        )
+        return (
+            f"<table><caption>{html.escape(self.TITLE)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}{foot}</tbody></table>"
+        )
+
+
+def fit_to_payload(model: FittedModel) -> dict[str, Any] | None:
+    """The fit information of ``model`` as a JSON-safe dict (None for an unfitted model)."""
+    if model.log_likelihood is None:
+        return None
+    d = model.diagnostics
+    enc = _persist.encode_float
+    return {
+        "log_likelihood": enc(model.log_likelihood),
+        "covariance": None if model.covariance is None else _persist.encode_array(model.covariance),
+        "n_customers": None if model.n_customers is None else enc(model.n_customers),
+        "diagnostics": None
+        if d is None
+        else {
+            "converged": d.converged,
+            "message": d.message,
+            "n_iterations": d.n_iterations,
+            "gradient_norm": enc(d.gradient_norm),
+            "at_bound": d.at_bound,
+            "hessian_positive_definite": d.hessian_positive_definite,
+        },
+    }
+
+
+def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
+    """Keyword arguments (log_likelihood, covariance, n_customers, diagnostics) from a payload."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise PersistenceError("payload: field 'fit' must be an object or null")
+    req = _persist.require
+    ll = _persist.decode_float(req(doc, "log_likelihood", _NUMBER, "fit"), "log_likelihood")
+    cov_doc = doc.get("covariance")
+    cov = None if cov_doc is None else _persist.decode_array(cov_doc, "covariance")
+    if cov is not None and (cov.shape != (n_params, n_params) or cov.dtype != np.float64):
+        raise PersistenceError(f"fit: covariance must be a {n_params}x{n_params} float array")
+    n_doc = doc.get("n_customers")
+    n = None if n_doc is None else _persist.decode_float(n_doc, "n_customers")
+    d = doc.get("diagnostics")
+    diagnostics = None
+    if d is not None:
+        if not isinstance(d, dict):
+            raise PersistenceError("fit: field 'diagnostics' must be an object or null")
+        diagnostics = FitDiagnostics(
+            converged=req(d, "converged", bool, "diagnostics"),
+            message=req(d, "message", str, "diagnostics"),
+            n_iterations=req(d, "n_iterations", int, "diagnostics"),
+            gradient_norm=_persist.decode_float(
+                req(d, "gradient_norm", _NUMBER, "diagnostics"), "gradient_norm"
+            ),
+            at_bound=req(d, "at_bound", bool, "diagnostics"),
+            hessian_positive_definite=req(d, "hessian_positive_definite", bool, "diagnostics"),
+        )
+    return {"log_likelihood": ll, "covariance": cov, "n_customers": n, "diagnostics": diagnostics}
