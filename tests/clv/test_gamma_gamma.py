@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import warnings
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -31,16 +32,12 @@ from custvalue.errors import (
     PersistenceError,
 )
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "CDNOW_sample.txt"
-CANDIDATES = [DATA, Path("/work/shared/data/CDNOW_sample.txt")]
 CDNOW_PARAMS = GammaGammaParams(p=6.25, q=3.74, gamma=15.44)
 
 
 def _cdnow_path() -> Path:
-    for path in CANDIDATES:
-        if path.exists():
-            return path
-    pytest.skip("CDNOW_sample.txt not available")
+    """The raw CDNOW file bundled with the package (read here without custvalue's parser)."""
+    return Path(str(resources.files("custvalue.datasets") / "CDNOW_sample.txt"))
 
 
 def cdnow_spend_summary() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
