@@ -41,6 +41,9 @@ A_ONE_GAP = 1e-5
 #: Below this value of ``a + b - 1`` the closed form is shifted to ``b + 1`` (avoids the
 #: removable singularity at ``a + b = 1``).
 C_SHIFT = 0.5
+#: Above this size of ``a``, ``b`` or ``a + b - 1 - r`` the closed form's ``hyp2f1`` is not
+#: trusted and the expectation is integrated numerically.
+LARGE_PARAM = 1e3
 
 
 def _f(value: ArrayLike) -> FloatArray:
@@ -241,7 +244,8 @@ def expected_purchases_alive_quadrature(
     log_beta = special.betaln(aa, bb)
     with np.errstate(all="ignore"):
         q_lo = special.betaincinv(aa, bb, eps)
-        q_hi = special.betaincinv(aa, bb, 1.0 - eps)
+        # upper quantile from the complement: betaincinv(a, b, 1 - eps) sees 1 - eps == 1.0
+        q_hi = special.betainccinv(aa, bb, eps)
         # betaincinv can return NaN in the far tails: use the leading-order tail quantiles
         q_lo = np.where(np.isnan(q_lo), np.exp((np.log(eps * aa) + log_beta) / aa), q_lo)
         q_hi = np.where(np.isnan(q_hi), -np.expm1((np.log(eps * bb) + log_beta) / bb), q_hi)
@@ -294,9 +298,14 @@ def expected_purchases_alive(
     # Fall back to quadrature where the closed form failed or lost >= ~7 digits to the
     # cancellation in 1 - (1-z)^(a-1) 2F1(...) (when E is tiny relative to its prefactor).
     with np.errstate(all="ignore"):
-        cancel = np.abs(out) < 1e-7 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
+        cancel = np.abs(out) < 1e-3 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
+        # scipy's hyp2f1 loses accuracy (silently, up to ~15%) for large parameters and
+        # near the bridged singularity a = 1; integrate there instead.
+        unreliable = (np.maximum(np.abs(aa + bb - 1.0 - rf), np.maximum(aa, bb)) > LARGE_PARAM) | (
+            np.abs(aa - 1.0) < 1e-3
+        )
         bad = (tf > 0) & (
-            ~np.isfinite(out) | (out < lower * 0.999) | (out > upper * 1.001) | cancel
+            ~np.isfinite(out) | (out < lower * 0.999) | (out > upper * 1.001) | cancel | unreliable
         )
     if np.any(bad):
         out = np.array(out, dtype=np.float64).reshape(tf.shape)
