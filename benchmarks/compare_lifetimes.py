@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{rel(bg_cv.params.as_array(), lt_bg_params.as_array()):.2e}")  # fmt: skip
     print(f"  BG/NBD LL custvalue {bg_cv.log_likelihood:.6f} lifetimes {ll_lt:.6f} "
           f"(ours - theirs = {bg_cv.log_likelihood - ll_lt:.3g})")  # fmt: skip
-    gg_ll_lt = float(gg_same.log_likelihood_of(x, m).sum())
+    gg_ll_lt = float(gg_same.log_likelihood_per_customer(x, m).sum())
     print(f"  Gamma-Gamma params custvalue {np.round(gg_cv.params.as_array(), 6)} lifetimes "
           f"{np.round(lt_gg_params.as_array(), 6)} max rel diff "
           f"{rel(gg_cv.params.as_array(), lt_gg_params.as_array()):.2e}")  # fmt: skip

@@ -8,6 +8,7 @@ names the argument and, for arrays, the first bad index and value.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,6 +108,43 @@ def as_float_array(
         raise InvalidInputError(f"{name} must have {ndim} dimension(s); got shape {arr.shape}")
     if not allow_empty and arr.size == 0:
         raise InvalidInputError(f"{name} must not be empty")
+    if not _within(arr, lower, lower_inclusive, upper, upper_inclusive):
+        _range_errors(name, arr, lower, lower_inclusive, upper, upper_inclusive, allow_inf)
+    if integer:
+        with np.errstate(invalid="ignore"):
+            fail_at(name, "must be a whole number", arr, np.isfinite(arr) & (arr != np.round(arr)))
+    return arr
+
+
+def _within(
+    arr: FloatArray,
+    lower: float | None,
+    lower_inclusive: bool,
+    upper: float | None,
+    upper_inclusive: bool,
+) -> bool:
+    """Fast path: two reductions tell whether every value is finite and within the bounds
+    (a NaN makes min/max NaN); only failing arrays pay for the element-wise diagnosis."""
+    if arr.size == 0:
+        return True
+    lo, hi = float(arr.min()), float(arr.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return False
+    if lower is not None and not (lo >= lower if lower_inclusive else lo > lower):
+        return False
+    return upper is None or (hi <= upper if upper_inclusive else hi < upper)
+
+
+def _range_errors(
+    name: str,
+    arr: FloatArray,
+    lower: float | None,
+    lower_inclusive: bool,
+    upper: float | None,
+    upper_inclusive: bool,
+    allow_inf: bool,
+) -> None:
+    """Raise for the first NaN, infinity or out-of-bounds value, in that order of checks."""
     fail_at(name, "must not be NaN", arr, np.isnan(arr))
     if allow_inf:
         fail_at(name, "must not be -inf", arr, np.isneginf(arr))
@@ -122,10 +160,6 @@ def as_float_array(
             fail_at(name, f"must be <= {upper:g}", arr, arr > upper)
         else:
             fail_at(name, f"must be < {upper:g}", arr, arr >= upper)
-    if integer:
-        with np.errstate(invalid="ignore"):
-            fail_at(name, "must be a whole number", arr, np.isfinite(arr) & (arr != np.round(arr)))
-    return arr
 
 
 def as_scalar(value: Any, name: str, **checks: Any) -> float:
