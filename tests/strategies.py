@@ -244,3 +244,81 @@ def bgnbd_histories(
     x = np.array(draw(st.lists(st.integers(0, max_frequency), min_size=n, max_size=n)), float)
     u = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
     return x, np.where(x > 0, u * T, 0.0), T
+
+
+# --------------------------------------------------------------------------------------------
+# Reliability (tests/test_fuzz.py): adversarial inputs for every public entry point
+# --------------------------------------------------------------------------------------------
+
+#: Floats that break careless numerics: zeros of both signs, tiny/huge, NaN, infinities.
+SPECIAL_FLOATS = (
+    0.0, -0.0, 1.0, -1.0, 0.5, 2.7, 3.0, 1e-300, 5e-324, 1e-8, 1e6, 1e300, -1e300,
+    float("nan"), float("inf"), float("-inf"),
+)  # fmt: skip
+
+
+def _float_arrays(draw: st.DrawFn, n: int) -> np.ndarray:
+    elem = st.one_of(st.sampled_from(SPECIAL_FLOATS), st.floats(allow_nan=True))
+    return np.asarray(draw(st.lists(elem, min_size=n, max_size=n)), dtype=np.float64)
+
+
+@st.composite
+def adversarial_arrays(draw: st.DrawFn, *, max_size: int = 6) -> Any:
+    """Anything a caller might pass as an array: bad values, shapes, dtypes and containers."""
+    n = draw(st.integers(0, max_size))
+    kind = draw(
+        st.sampled_from(
+            ["float", "int", "empty", "scalar", "2d", "object", "str", "bool", "date",
+             "ragged", "none", "dict", "complex", "huge_int"]
+        )
+    )  # fmt: skip
+    if kind == "float":
+        return _float_arrays(draw, n)
+    if kind == "int":
+        return np.asarray(draw(st.lists(st.integers(-5, 50), min_size=n, max_size=n)), np.int64)
+    if kind == "empty":
+        return np.empty((0,) if draw(st.booleans()) else (0, 3))
+    if kind == "scalar":
+        return draw(st.one_of(st.sampled_from(SPECIAL_FLOATS), st.integers(-3, 10)))
+    if kind == "2d":
+        return _float_arrays(draw, 2 * max(n, 1)).reshape(2, -1)
+    if kind == "object":
+        pool = [1.0, None, "a", 2, float("nan"), [1, 2]]
+        return np.asarray(draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n)), object)
+    if kind == "str":
+        return np.asarray(draw(st.lists(st.text(max_size=3), min_size=n, max_size=n)), dtype=str)
+    if kind == "bool":
+        return np.asarray(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    if kind == "date":
+        days = draw(st.lists(st.integers(-1000, 1000), min_size=n, max_size=n))
+        return np.datetime64("2000-01-01") + np.asarray(days, dtype="timedelta64[D]")
+    if kind == "ragged":
+        return [[1.0, 2.0], [3.0]]
+    if kind == "none":
+        return None
+    if kind == "dict":
+        return {"a": 1}
+    if kind == "complex":
+        return np.ones(n, dtype=complex)
+    return np.asarray([2**62, -(2**62)] * max(n // 2, 1), dtype=np.int64)
+
+
+def maybe_adversarial(strategy: st.SearchStrategy[Any], *, max_size: int = 6) -> Any:
+    """Mostly valid values from ``strategy``, otherwise an adversarial array."""
+    return st.one_of(strategy, strategy, adversarial_arrays(max_size=max_size))
+
+
+@st.composite
+def adversarial_scalars(draw: st.DrawFn) -> Any:
+    """A scalar argument: special floats, ints, bools, strings, None, arrays, NaN."""
+    return draw(
+        st.one_of(
+            st.sampled_from(SPECIAL_FLOATS),
+            st.integers(-(2**70), 2**70),
+            st.booleans(),
+            st.text(max_size=3),
+            st.none(),
+            st.just(np.array([1.0, 2.0])),
+            st.floats(-1e3, 1e3),
+        )
+    )

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from custvalue.errors import InvalidInputError, InvalidTypeError
 
 __all__ = [
+    "as_array",
     "as_float_array",
     "as_scalar",
     "broadcast_arrays",
@@ -50,6 +51,15 @@ def fail_at(name: str, problem: str, values: NDArray[Any], bad: NDArray[np.bool_
     raise InvalidInputError(
         f"{name} {problem}; first bad value at index {_index_text(index)}: {item!r}"
     )
+
+
+def as_array(value: Any, name: str) -> NDArray[Any]:
+    """``np.asarray(value)``, raising :class:`InvalidTypeError` (naming ``name``) where numpy
+    raises a bare ``ValueError``/``TypeError`` (ragged nested sequences and the like)."""
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"{name} must be an array-like of one shape: {exc}") from None
 
 
 def as_float_array(

@@ -364,9 +364,9 @@ def log_probability_of_purchases(
     ``1 - sum_{j<n} NB(j) = I_{t/(alpha+t)}(n, r)`` (``scipy.special.betainc``), exact for any n.
     """
     nf, tf, rf, af_, aa, bb = np.broadcast_arrays(*(_f(v) for v in (n, t, r, alpha, a, b)))
-    log_q = np.log(tf) - np.log(af_ + tf)  # ln(t/(alpha+t))
-    log_p = -np.log1p(tf / af_)  # ln(alpha/(alpha+t))
     with np.errstate(divide="ignore", invalid="ignore"):
+        log_q = np.log(tf) - np.log(af_ + tf)  # ln(t/(alpha+t)); -inf at t = 0
+        log_p = -np.log1p(tf / af_)  # ln(alpha/(alpha+t))
         log_nb = (
             special.gammaln(rf + nf)
             - special.gammaln(rf)

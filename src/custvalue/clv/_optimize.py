@@ -110,6 +110,13 @@ def maximize_likelihood(
     max_iterations
         Iteration cap of the quasi-Newton stage.
     """
+
+    def quiet(theta: FloatArray) -> tuple[float, FloatArray]:
+        # Trial points can overflow (extreme data); the driver rejects non-finite values,
+        # so numpy's RuntimeWarnings would only be noise for the caller.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return objective(theta)
+
     scale = 1.0 / max(total_weight, 1.0)
     n_evals = 0
 
@@ -117,7 +124,7 @@ def maximize_likelihood(
         nonlocal n_evals
         n_evals += 1
         theta = np.exp(u)
-        ll, grad = objective(theta)
+        ll, grad = quiet(theta)
         if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
             return np.inf, np.zeros_like(u)
         return -ll * scale, -grad * theta * scale
@@ -169,11 +176,11 @@ def maximize_likelihood(
             break
 
     theta = np.exp(u)
-    log_likelihood, _ = objective(theta)
+    log_likelihood, _ = quiet(theta)
     gradient_norm = float(np.max(np.abs(grad))) if grad.size else 0.0
     at_bound = bool(np.any(np.abs(u) >= LOG_BOUND - 1e-6))
 
-    hess_nat = _hessian(objective, theta, 1e-5 * theta)
+    hess_nat = _hessian(quiet, theta, 1e-5 * theta)
     information = -hess_nat
     try:
         eig = np.linalg.eigvalsh(information)

@@ -25,11 +25,22 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from custvalue import _persist
-from custvalue._validation import as_float_array, broadcast_arrays, fail_at
+from custvalue._validation import (
+    as_array,
+    as_float_array,
+    as_scalar,
+    broadcast_arrays,
+    fail_at,
+)
 from custvalue.clv._fitted import FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
-from custvalue.errors import InvalidInputError, ModelAssumptionWarning, PersistenceError
+from custvalue.errors import (
+    InvalidInputError,
+    InvalidTypeError,
+    ModelAssumptionWarning,
+    PersistenceError,
+)
 
 __all__ = [
     "GammaGamma",
@@ -69,6 +80,8 @@ def gamma_gamma_log_likelihood(
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary_value, dtype=np.float64)
     px = p_ * x
+    with np.errstate(divide="ignore"):  # ln(g + x m) without overflowing x m
+        log_total = np.logaddexp(np.log(g), np.log(x) + np.log(m))
     out: FloatArray = (
         gammaln(px + q_)
         - gammaln(px)
@@ -76,7 +89,7 @@ def gamma_gamma_log_likelihood(
         + q_ * np.log(g)
         + (px - 1.0) * np.log(m)
         + px * np.log(x)
-        - (px + q_) * np.log(g + x * m)
+        - (px + q_) * log_total
     )
     return out
 
@@ -131,6 +144,28 @@ def population_mean_spend(p: ArrayLike, q: ArrayLike, gamma: ArrayLike) -> Float
 
 
 # --------------------------------------------------------------------------- validation
+def _real(value: Any, name: str) -> float:
+    """``float(value)`` for a real number; anything else is an InvalidTypeError/InputError."""
+    raw = as_array(value, name)
+    if isinstance(value, (bool, np.bool_)) or raw.dtype.kind not in "iuf":
+        raise InvalidTypeError(f"{name} must be a real number; got {value!r}")
+    if raw.ndim != 0:
+        raise InvalidInputError(f"{name} must be a scalar; got shape {raw.shape}")
+    return float(raw)
+
+
+def _real_p(value: Any) -> float:
+    return _real(value, "p")
+
+
+def _real_q(value: Any) -> float:
+    return _real(value, "q")
+
+
+def _real_gamma(value: Any) -> float:
+    return _real(value, "gamma")
+
+
 def _positive_finite(instance: Any, attribute: Any, value: float) -> None:
     if not (math.isfinite(value) and value > 0):
         raise InvalidInputError(f"{attribute.name} must be positive and finite; got {value!r}")
@@ -158,9 +193,9 @@ class GammaGammaParams:
     All three must be positive and finite. A finite population mean needs ``q > 1``.
     """
 
-    p: float = attrs.field(converter=float, validator=_positive_finite)
-    q: float = attrs.field(converter=float, validator=_positive_finite)
-    gamma: float = attrs.field(converter=float, validator=_positive_finite)
+    p: float = attrs.field(converter=_real_p, validator=_positive_finite)
+    q: float = attrs.field(converter=_real_q, validator=_positive_finite)
+    gamma: float = attrs.field(converter=_real_gamma, validator=_positive_finite)
 
     def as_array(self) -> FloatArray:
         """The parameters as ``array([p, q, gamma])``."""
@@ -491,8 +526,9 @@ def spend_frequency_independence(
         On invalid inputs, fewer than 3 repeat buyers, or constant frequency or spend.
     """
     x, m = _spend_inputs(frequency, monetary_value)
-    if not 0.0 < level < 1.0:
-        raise InvalidInputError(f"level must be in (0, 1); got {level!r}")
+    level = as_scalar(
+        level, "level", lower=0, lower_inclusive=False, upper=1, upper_inclusive=False
+    )
     rep = x.reshape(-1) > 0
     xs, ms = x.reshape(-1)[rep], m.reshape(-1)[rep]
     if xs.size < 3:

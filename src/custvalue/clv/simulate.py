@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._progress import progress_bar
 from custvalue._validation import as_float_array, as_scalar
-from custvalue.errors import InvalidTypeError
+from custvalue.errors import InvalidInputError, InvalidTypeError
 
 __all__ = ["SimulatedHistories", "simulate_bgnbd"]
 
@@ -52,6 +52,8 @@ def _generator(rng: np.random.Generator | int) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise InvalidInputError(f"rng seed must be a non-negative integer; got {rng!r}")
         return np.random.default_rng(int(rng))
     raise InvalidTypeError(
         f"rng must be a numpy Generator or an int seed; got {type(rng).__name__}"

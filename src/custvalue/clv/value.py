@@ -85,7 +85,12 @@ def continuous_discount_rate(annual_rate: float, periods_per_year: float) -> flo
     """
     d = as_scalar(annual_rate, "annual_rate", lower=-1, lower_inclusive=False)
     k = as_scalar(periods_per_year, "periods_per_year", lower=0, lower_inclusive=False)
-    return math.log1p(d) / k
+    rate = math.log1p(d) / k
+    if not math.isfinite(rate):
+        raise InvalidInputError(
+            f"the rate per time unit overflows (annual_rate {d!r}, periods_per_year {k!r})"
+        )
+    return rate
 
 
 def _gauss_legendre(n: int) -> tuple[FloatArray, FloatArray]:
@@ -169,6 +174,8 @@ def discounted_expected_transactions(
         isinstance(n_nodes, bool) or int(n_nodes) != n_nodes or n_nodes < 1
     ):
         raise InvalidInputError(f"n_nodes must be a positive integer; got {n_nodes!r}")
+    if x.size == 0:  # no customers: nothing to integrate
+        return np.zeros(shape)
     (xu, tu, Tu), _, inverse = collapse_rows(x.reshape(-1), t_x.reshape(-1), age.reshape(-1))
     out = np.empty(xu.size)
     if h == 0.0:

@@ -52,6 +52,8 @@ def as_rng(rng: Any) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise InvalidInputError(f"rng seed must be a non-negative integer; got {rng!r}")
         return np.random.default_rng(int(rng))
     raise InvalidTypeError(f"rng must be a numpy Generator or an integer seed; got {rng!r}")
 

@@ -18,6 +18,7 @@ from custvalue._persist import (
     loads,
     require,
 )
+from custvalue._validation import as_array
 from custvalue.errors import InvalidInputError, InvalidTypeError, PersistenceError
 
 __all__ = [
@@ -124,16 +125,26 @@ class JsonMixin:
         return out
 
 
+def _convert(value: Any, dtype: type, kinds: str) -> NDArray[Any]:
+    raw = as_array(value, "value")
+    if raw.dtype.kind not in kinds:
+        raise InvalidTypeError(f"expected a real numeric array; got dtype {raw.dtype}")
+    try:
+        return raw.astype(dtype)
+    except (TypeError, ValueError):
+        raise InvalidTypeError("expected an array of numbers") from None
+
+
 def to_float64(value: Any) -> NDArray[np.float64]:
-    return np.asarray(value, dtype=np.float64)
+    return _convert(value, np.float64, "biufO")
 
 
 def to_int64(value: Any) -> NDArray[np.int64]:
-    return np.asarray(value, dtype=np.int64)
+    return _convert(value, np.int64, "biufO")
 
 
 def to_bool(value: Any) -> NDArray[np.bool_]:
-    return np.asarray(value, dtype=bool)
+    return _convert(value, bool, "biufO")
 
 
 #: attrs ``eq`` spec comparing numpy array fields exactly (shape and values).

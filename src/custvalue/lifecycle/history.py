@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._progress import progress_bar
 from custvalue._transactions import coerce_date_scalar
-from custvalue._validation import fail_at
+from custvalue._validation import as_array, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.lifecycle import _markov
 from custvalue.lifecycle._common import STAGE_NAMES, html_table
@@ -187,7 +187,12 @@ def stage_history(
     """
     pol = StagePolicy() if policy is None else policy
     full = summarize_transactions(customer_id, date, time_unit=time_unit)
-    days = np.array([coerce_date_scalar(c, "cutoffs") for c in np.atleast_1d(cutoffs)])
+    days = np.array(
+        [
+            coerce_date_scalar(c, "cutoffs")
+            for c in np.atleast_1d(as_array(cutoffs, "cutoffs")).ravel()
+        ]
+    )
     if days.size == 0:
         raise InvalidInputError("cutoffs must not be empty")
     if np.any(np.diff(days) <= 0):

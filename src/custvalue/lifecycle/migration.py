@@ -266,8 +266,17 @@ class MigrationModel(JsonMixin):
                 f"stage {Stage(k).name} never reaches TERMINATE, so the expected time to "
                 "termination is infinite"
             )
-        N, steps, var, _ = _markov.absorbing_fundamentals(P, absorbing)
-        h = _markov.hitting_probability(P, int(Stage.RETAIN))
+        try:
+            with np.errstate(all="ignore"):
+                N, steps, var, _ = _markov.absorbing_fundamentals(P, absorbing)
+                h = _markov.hitting_probability(P, int(Stage.RETAIN))
+        except np.linalg.LinAlgError:
+            N = steps = var = h = np.full(1, np.inf)
+        if not all(np.all(np.isfinite(v)) for v in (N, var, h)):
+            raise InvalidInputError(
+                "the absorbing-chain system is numerically singular: a transition "
+                "probability is too small to resolve (expected times overflow)"
+            )
         return AbsorbingFacts(
             fundamental_matrix=N,
             expected_periods=steps,

@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._validation import as_float_array, as_scalar
+from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.lifecycle._common import html_table
 from custvalue.lifecycle._json import JsonMixin
@@ -71,10 +71,22 @@ def repurchase_intent(
     ``R = (1 - f) r0 + f [(1 - c) r_nc + c (q r_q + s r_s + u r_u)]`` (REFERENCE.md,
     repurchase-intent facts; TARP 1979).
     """
-    f_, c_ = np.asarray(f, float), np.asarray(c, float)
-    complained = np.asarray(q) * r_q + np.asarray(s) * r_s + np.asarray(u) * r_u
-    out: FloatArray = (1 - f_) * r0 + f_ * ((1 - c_) * np.asarray(r_nc) + c_ * complained)
+    f_, c_, q_, s_, u_, r0_, r_nc_, r_q_, r_s_, r_u_ = _real_arrays(
+        f=f, c=c, q=q, s=s, u=u, r0=r0, r_nc=r_nc, r_q=r_q, r_s=r_s, r_u=r_u
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        complained = q_ * r_q_ + s_ * r_s_ + u_ * r_u_
+    with np.errstate(over="ignore", invalid="ignore"):
+        out: FloatArray = (1 - f_) * r0_ + f_ * ((1 - c_) * r_nc_ + c_ * complained)
+    fail_at("the intent", "overflows for these arguments", out, ~np.isfinite(out))
     return out
+
+
+def _real_arrays(**values: ArrayLike) -> tuple[FloatArray, ...]:
+    """Real, finite arrays broadcast together (names in the messages). The range [0, 1] is
+    not enforced: the formula is a polynomial, evaluated e.g. at c +- h for derivatives."""
+    arrays = {k: as_float_array(v, k) for k, v in values.items()}
+    return broadcast_arrays(arrays)
 
 
 def intent_derivative_complaint_share(
@@ -88,8 +100,12 @@ def intent_derivative_complaint_share(
     r_u: ArrayLike,
 ) -> FloatArray:
     """``dR/dc = f [(q r_q + s r_s + u r_u) - r_nc]``: effect of a higher complaint share."""
-    complained = np.asarray(q) * r_q + np.asarray(s) * r_s + np.asarray(u) * r_u
-    out: FloatArray = np.asarray(f, float) * (complained - np.asarray(r_nc))
+    f_, q_, s_, u_, r_nc_, r_q_, r_s_, r_u_ = _real_arrays(
+        f=f, q=q, s=s, u=u, r_nc=r_nc, r_q=r_q, r_s=r_s, r_u=r_u
+    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        out: FloatArray = f_ * ((q_ * r_q_ + s_ * r_s_ + u_ * r_u_) - r_nc_)
+    fail_at("the derivative", "overflows for these arguments", out, ~np.isfinite(out))
     return out
 
 

@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._validation import as_float_array, broadcast_arrays, fail_at
+from custvalue._validation import as_array, as_float_array, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_int64
 
@@ -122,7 +122,7 @@ def as_stage_codes(
     InvalidInputError
         For an unknown name or an out-of-range code, naming the first bad index and value.
     """
-    raw = np.asarray(values if not isinstance(values, Stage) else int(values))
+    raw = as_array(values if not isinstance(values, Stage) else int(values), name)
     if raw.dtype.kind == "O":
         flat = raw.ravel()
         codes = np.empty(flat.size, dtype=np.int64)
@@ -175,7 +175,12 @@ def check_transitions(previous: ArrayLike, current: ArrayLike, name: str = "tran
     """
     a = as_stage_codes(previous, f"{name} (from)", missing=True)
     b = as_stage_codes(current, f"{name} (to)", missing=True)
-    a, b = np.broadcast_arrays(a, b)
+    try:
+        a, b = np.broadcast_arrays(a, b)
+    except ValueError:
+        raise InvalidInputError(
+            f"{name}: previous {a.shape} and current {b.shape} have incompatible shapes"
+        ) from None
     ok = allowed_matrix()
     seen = (a >= 0) & (b >= 0)
     bad = seen & ~ok[np.where(seen, a, 0), np.where(seen, b, 0)]
@@ -209,7 +214,7 @@ class Reason(enum.IntEnum):
 def _as_flag(value: ArrayLike | None, name: str) -> NDArray[np.bool_]:
     if value is None:
         return np.zeros((), dtype=bool)
-    raw = np.asarray(value)
+    raw = as_array(value, name)
     if raw.dtype.kind == "b":
         return raw.astype(bool)
     arr = as_float_array(raw, name)

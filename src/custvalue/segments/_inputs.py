@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._validation import as_float_array, fail_at
+from custvalue._validation import as_array, as_float_array, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
 
 __all__ = ["as_customer_array", "as_flag_array", "as_shares", "check_same_length"]
@@ -31,7 +31,7 @@ def as_customer_array(value: ArrayLike, name: str, **checks: Any) -> FloatArray:
 
 def as_flag_array(value: ArrayLike, name: str) -> NDArray[np.bool_]:
     """A 1-D boolean array: accepts booleans or the numbers 0 and 1."""
-    raw = np.asarray(value)
+    raw = as_array(value, name)
     if raw.dtype.kind == "b":
         if raw.ndim != 1:
             raise InvalidInputError(f"{name} must have 1 dimension(s); got shape {raw.shape}")

@@ -241,7 +241,7 @@ def segment_table(
     total = np.bincount(codes, weights=weights, minlength=n_seg).astype(np.float64)
     grand = float(weights.sum())
     with np.errstate(invalid="ignore", divide="ignore"):
-        customer_share = count / n if n else np.full(n_seg, np.nan)
+        customer_share = count / n if n else np.zeros(n_seg)  # no customers: 0 in every segment
         value_share = total / grand if grand != 0 else np.full(n_seg, np.nan)
         mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)
     extra = dict(extra or {})

@@ -199,8 +199,9 @@ def _pyramid_segmentation(
     codes = as_customer_array(tiers, "tiers", lower=0, upper=3, integer=True)
     rev = as_customer_array(revenue, "revenue")
     cst = as_customer_array(cost, "cost")
+    check_same_length({"tiers": codes, "revenue": rev, "cost": cst})
     prof = rev - cst if profit is None else as_customer_array(profit, "profit")
-    check_same_length({"tiers": codes, "revenue": rev, "cost": cst, "profit": prof})
+    check_same_length({"tiers": codes, "profit": prof})
     return _profile(codes.astype(np.int64), rev, cst, prof)
 
 

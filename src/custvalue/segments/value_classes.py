@@ -16,8 +16,6 @@ potential = actual (no unrealised potential is inferred from a loss).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -96,7 +94,8 @@ def market_share(firm_spend: ArrayLike, category_spend: ArrayLike) -> float:
     """The firm's share of the customers' total category spending.
 
     ``sum(firm_spend) / sum(category_spend)``, which equals the category-spend-weighted mean
-    of :func:`share_of_wallet`. Same inputs and errors as :func:`share_of_wallet`.
+    of :func:`share_of_wallet`. Same inputs and errors as :func:`share_of_wallet`; with no
+    customers at all it raises :class:`~custvalue.errors.InvalidInputError` (0/0).
 
     Examples
     --------
@@ -106,7 +105,7 @@ def market_share(firm_spend: ArrayLike, category_spend: ArrayLike) -> float:
     """
     firm, category = _spend_pair(firm_spend, category_spend)
     if firm.size == 0:
-        return math.nan
+        raise InvalidInputError("market_share needs at least one customer (0/0 is undefined)")
     return float(firm.sum() / category.sum())
 
 
