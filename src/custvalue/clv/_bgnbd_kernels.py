@@ -41,6 +41,8 @@ A_ONE_GAP = 1e-5
 #: Below this value of ``a + b - 1`` the closed form is shifted to ``b + 1`` (avoids the
 #: removable singularity at ``a + b = 1``).
 C_SHIFT = 0.5
+#: Below this log-value the regularised incomplete beta is replaced by its log-space series.
+_LOG_TINY = -600.0
 #: Above this size of ``a``, ``b`` or ``a + b - 1 - r`` the closed form's ``hyp2f1`` is not
 #: trusted and the expectation is integrated numerically.
 LARGE_PARAM = 1e3
@@ -299,10 +301,14 @@ def expected_purchases_alive(
     # cancellation in 1 - (1-z)^(a-1) 2F1(...) (when E is tiny relative to its prefactor).
     with np.errstate(all="ignore"):
         cancel = np.abs(out) < 1e-3 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
-        # scipy's hyp2f1 loses accuracy (silently, up to ~15%) for large parameters and
-        # near the bridged singularity a = 1; integrate there instead.
-        unreliable = (np.maximum(np.abs(aa + bb - 1.0 - rf), np.maximum(aa, bb)) > LARGE_PARAM) | (
-            np.abs(aa - 1.0) < 1e-3
+        # scipy's hyp2f1 loses accuracy (silently, up to ~15%) for large parameters, near
+        # the bridged singularity a = 1, for tiny a and for z -> 1; integrate there instead
+        # (checked against 50-digit mpmath in tests/test_numerics_mpmath.py).
+        unreliable = (
+            (np.maximum(np.abs(aa + bb - 1.0 - rf), np.maximum(aa, bb)) > LARGE_PARAM)
+            | (np.abs(aa - 1.0) < 1e-3)
+            | (aa < 1e-3)  # nearly singular Beta(a, b) at p = 0
+            | (tf > 1e6 * af_)  # z = t/(alpha+t) within 1e-6 of 1
         )
         bad = (tf > 0) & (
             ~np.isfinite(out) | (out < lower * 0.999) | (out > upper * 1.001) | cancel | unreliable
@@ -375,7 +381,20 @@ def log_probability_of_purchases(
             + np.where(nf > 0, nf * log_q, 0.0)
         )
         first = special.betaln(aa, bb + nf) - special.betaln(aa, bb) + log_nb
-        tail = np.log(special.betainc(np.maximum(nf, 1.0), rf, tf / (af_ + tf)))
+        n1 = np.maximum(nf, 1.0)
+        tail = np.log(special.betainc(n1, rf, tf / (af_ + tf)))
+        # Where I_q(n, r) underflows, use its series in log space (DLMF 8.17.8):
+        # I_q(n, r) = q^n (1-q)^r / (n B(n, r)) 2F1(n+r, 1; n+1; q).
+        tiny = tail < _LOG_TINY
+        if np.any(tiny):
+            log_series = (
+                n1 * log_q
+                + rf * log_p
+                - np.log(n1)
+                - special.betaln(n1, rf)
+                + np.log(special.hyp2f1(n1 + rf, 1.0, n1 + 1.0, tf / (af_ + tf)))
+            )
+            tail = np.where(tiny & np.isfinite(log_series), log_series, tail)
         second = special.betaln(aa + 1.0, bb + nf - 1.0) - special.betaln(aa, bb) + tail
     second = np.where(nf > 0, second, -np.inf)
     out: FloatArray = np.logaddexp(first, second)
