@@ -329,7 +329,8 @@ class GammaGamma(FittedModel):
         p, q, g = (float(v) for v in result.params)
         g *= scale
         jac = np.array([1.0, 1.0, scale])
-        covariance = result.covariance * np.outer(jac, jac)
+        with np.errstate(over="ignore"):  # spends near 1e300: Var(gamma) is truly > 1e308
+            covariance = result.covariance * np.outer(jac, jac)
         # density of m = density of m / scale, divided by scale (exactly, scale = 2^k)
         log_likelihood = result.log_likelihood - float(wu.sum()) * math.log(scale)
         if q <= 1.0:
