@@ -92,7 +92,10 @@ def decode_array(doc: Any, field: str = "array") -> NDArray[Any]:
     elif dtype == "int64":
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in data):
             raise PersistenceError(f"field {field!r} must hold integers")
-        values = np.array(data, dtype=np.int64)
+        try:
+            values = np.array(data, dtype=np.int64)
+        except OverflowError:
+            raise PersistenceError(f"field {field!r} holds integers beyond int64") from None
     elif dtype == "bool":
         if not all(isinstance(v, bool) for v in data):
             raise PersistenceError(f"field {field!r} must hold booleans")

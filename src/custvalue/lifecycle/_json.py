@@ -80,7 +80,7 @@ def _decode_value(tagged: Any, annotation: Any, where: str) -> Any:
     if tag == "dates":
         try:
             return np.array(value["data"], dtype="datetime64[D]").reshape(value["shape"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise PersistenceError(f"{where}: malformed dates") from None
     if tag == "none":
         return None

@@ -109,8 +109,9 @@ class SegmentMap:
     Raises
     ------
     InvalidInputError
-        A score outside 1..k, an uncovered cell, an overlap without ``priority``, or a segment
-        that no cell reaches. The message lists the offending cells (e.g. ``R3F2``).
+        k outside 2..9, a score outside 1..k, an uncovered cell, an overlap without
+        ``priority``, or a segment that no cell reaches. The message lists the offending
+        cells (e.g. ``R3F2``).
     """
 
     rules: tuple[SegmentRule, ...] = attrs.field(converter=_rule_tuple)
@@ -122,6 +123,9 @@ class SegmentMap:
 
     def __attrs_post_init__(self) -> None:
         k, dims = self.k, 3 if self.use_monetary else 2
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= 9:
+            # the scores of rfm_scores use k = 2..9; also bounds the (k,)*dims lookup table
+            raise InvalidInputError(f"k must be an integer from 2 to 9; got {k!r}")
         if not self.rules:
             raise InvalidInputError("rules must not be empty")
         segments = tuple(dict.fromkeys(rule.segment for rule in self.rules))
