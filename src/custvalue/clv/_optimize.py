@@ -193,6 +193,8 @@ def maximize_likelihood(
         covariance = np.full((theta.size, theta.size), np.nan)
 
     problems = []
+    if not np.isfinite(log_likelihood):
+        problems.append("the log-likelihood is not finite at the returned parameters")
     if not (res.success or gradient_norm < GRADIENT_TOLERANCE):
         problems.append(f"the optimizer stopped without converging ({res.message})")
     if gradient_norm >= GRADIENT_TOLERANCE:
