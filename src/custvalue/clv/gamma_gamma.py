@@ -132,7 +132,10 @@ def conditional_expected_spend(
     x = np.asarray(frequency, dtype=np.float64)
     m = np.asarray(monetary_value, dtype=np.float64)
     with np.errstate(divide="ignore"):
-        out: FloatArray = (g + x * m) * p_ / (p_ * x + q_ - 1.0)
+        # (gamma + x m) p / (p x + q - 1) as w m + p gamma / (p x + q - 1), w = p x / (...):
+        # the same number, without overflowing x m for extreme spends and frequencies
+        denominator = p_ * x + q_ - 1.0
+        out: FloatArray = (p_ * x / denominator) * m + p_ * g / denominator
     return out
 
 
