@@ -14,6 +14,7 @@ settings.register_profile(
     "default",
     max_examples=40,
     deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
