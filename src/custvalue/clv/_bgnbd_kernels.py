@@ -300,7 +300,7 @@ def expected_purchases_alive(
     # Fall back to quadrature where the closed form failed or lost >= ~7 digits to the
     # cancellation in 1 - (1-z)^(a-1) 2F1(...) (when E is tiny relative to its prefactor).
     with np.errstate(all="ignore"):
-        cancel = np.abs(out) < 1e-3 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
+        cancel = np.abs(out) < 1e-7 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
         # scipy's hyp2f1 loses accuracy (silently, up to ~15%) for large parameters, near
         # the bridged singularity a = 1, for tiny a and for z -> 1; integrate there instead
         # (checked against 50-digit mpmath in tests/test_numerics_mpmath.py).
@@ -308,6 +308,7 @@ def expected_purchases_alive(
             (np.maximum(np.abs(aa + bb - 1.0 - rf), np.maximum(aa, bb)) > LARGE_PARAM)
             | (np.abs(aa - 1.0) < 1e-3)
             | (aa < 1e-3)  # nearly singular Beta(a, b) at p = 0
+            | (rf < 1e-3)  # E ~ r: the closed form's 1 - 2F1(...) cancels
             | (tf > 1e6 * af_)  # z = t/(alpha+t) within 1e-6 of 1
         )
         bad = (tf > 0) & (

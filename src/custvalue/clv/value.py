@@ -72,6 +72,10 @@ class SpendModel(Protocol):
     def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray: ...
 
 
+#: Longest horizon of :func:`lifetimes_customer_lifetime_value` (1,000 years of monthly steps).
+MAX_MONTHS = 12_000
+
+
 def continuous_discount_rate(annual_rate: float, periods_per_year: float) -> float:
     """Continuously compounded rate per time unit equivalent to an annual effective rate.
 
@@ -365,7 +369,7 @@ def lifetimes_customer_lifetime_value(
         raise InvalidInputError(
             f"freq must be one of {sorted(LIFETIMES_UNITS_PER_MONTH)}; got {freq!r}"
         )
-    n_months = as_scalar(months, "months", lower=0, integer=True)
+    n_months = as_scalar(months, "months", lower=0, upper=MAX_MONTHS, integer=True)
     rate = as_scalar(monthly_discount_rate, "monthly_discount_rate", lower=0)
     factor = LIFETIMES_UNITS_PER_MONTH[freq]
     x, t_x, age, spend = _history_and_spend(spend_model, frequency, recency, T, monetary_value)

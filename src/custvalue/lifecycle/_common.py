@@ -68,12 +68,19 @@ def as_level(level: Any) -> float:
     return float(arr)
 
 
+#: Upper limit of counts (draws, periods): the results hold one row per unit, so a larger
+#: count would exhaust memory instead of failing with a clear error.
+MAX_COUNT = 10**6
+
+
 def as_count(value: Any, name: str, *, minimum: int = 0) -> int:
-    """A whole number >= ``minimum``."""
+    """A whole number from ``minimum`` to :data:`MAX_COUNT`."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise InvalidTypeError(f"{name} must be an integer; got {value!r}")
     if int(value) < minimum:
         raise InvalidInputError(f"{name} must be >= {minimum}; got {value!r}")
+    if int(value) > MAX_COUNT:
+        raise InvalidInputError(f"{name} must be <= {MAX_COUNT}; got {value!r}")
     return int(value)
 
 

@@ -232,7 +232,7 @@ def _check_policy(instance: StagePolicy, attribute: attrs.Attribute[Any], value:
     v = float(value)
     if math.isnan(v):
         raise InvalidInputError(f"{attribute.name} must not be NaN")
-    if attribute.name == "retain_min_purchases" and (v != int(v) or v < 1 or math.isinf(v)):
+    if attribute.name == "retain_min_purchases" and (math.isinf(v) or v != int(v) or v < 1):
         raise InvalidInputError(f"retain_min_purchases must be a whole number >= 1; got {value!r}")
     if attribute.name.startswith("p_alive") and not 0 <= v <= 1:
         raise InvalidInputError(f"{attribute.name} must lie in [0, 1]; got {value!r}")

@@ -33,6 +33,7 @@ Replace it with your own rules by building a ``SegmentMap`` (the same checks app
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -62,6 +63,10 @@ def _score_range(value: Any) -> tuple[int, int] | None:
         raise InvalidInputError(
             f"a score range must be an int or a (low, high) pair; got {value!r}"
         ) from None
+    for end in (lo, hi):
+        whole = isinstance(end, (int, np.integer, float, np.floating)) and not isinstance(end, bool)
+        if not whole or not math.isfinite(end) or end != int(end):
+            raise InvalidInputError(f"score range ends must be whole numbers; got {value!r}")
     return (int(lo), int(hi))
 
 
