@@ -11,8 +11,8 @@ n-d, non-monotone dates, duplicate ids). The contract:
   [0, 1], counts and values >= 0).
 
 Adding a target is one entry in :data:`TARGETS`. :data:`CALLS` counts the inputs each target
-received; the last test asserts every target got at least its share of the active profile's
-``max_examples`` (thousands per cheap target in the ``ci`` profile).
+received; the last test asserts every target got at least 80% of its share of the active
+profile's ``max_examples`` (default profile: 320 per cheap target; ``ci``: 2,000).
 """
 
 from __future__ import annotations
@@ -779,8 +779,15 @@ def fitted_params(p: Any) -> None:
     assert np.all(arr_ > 0)
 
 
+#: The thorough (ci) profile runs at least this many examples per property; there the fuzz
+#: targets get 2.5x more again, so cheap targets receive thousands of inputs (2,000 at 100).
+CI_MAX_EXAMPLES = 100
+
+
 def _examples(target: Target) -> int:
-    return max(1, settings.default.max_examples * target.cost)
+    base = settings.default.max_examples
+    scale = 2.5 if base >= CI_MAX_EXAMPLES else 1.0
+    return max(1, int(base * target.cost * scale))
 
 
 def _run_one(target: Target, data: Any) -> None:

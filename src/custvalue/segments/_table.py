@@ -9,6 +9,7 @@ table is computed, rendered and persisted.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -239,7 +240,12 @@ def segment_table(
     weights = np.ones(n) if value is None else value
     count = np.bincount(codes, minlength=n_seg).astype(np.int64)
     total = np.bincount(codes, weights=weights, minlength=n_seg).astype(np.float64)
-    grand = float(weights.sum())
+    with np.errstate(over="ignore", invalid="ignore"):
+        grand = float(weights.sum())
+    if not (math.isfinite(grand) and np.all(np.isfinite(total))):
+        raise InvalidInputError(
+            f"{value_name}: the values are too large to total in float64 (the sum overflows)"
+        )
     with np.errstate(invalid="ignore", divide="ignore"):
         customer_share = count / n if n else np.zeros(n_seg)  # no customers: 0 in every segment
         value_share = total / grand if grand != 0 else np.full(n_seg, np.nan)
