@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue.errors import InvalidInputError, PersistenceError
+from custvalue.errors import InvalidInputError, InvalidTypeError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
 from custvalue.segments._table import Segmentation, make_segmentation
 from custvalue.segments.rfm import RFMScores
@@ -225,21 +225,34 @@ class SegmentMap:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> SegmentMap:
-        """Load (and re-validate) a map written by :meth:`to_json`."""
+        """Load (and re-validate) a map written by :meth:`to_json`.
+
+        Raises
+        ------
+        PersistenceError
+            For malformed documents, another kind, a newer schema version, or a map that no
+            longer validates (overlap, gaps, bad ``k``); the message says which.
+        """
         p = _persist.loads(text, "SegmentMap")
         w = "SegmentMap"
-        rules = []
-        for row in _persist.require(p, "rules", list, w):
-            if not isinstance(row, dict):
-                raise PersistenceError(f"{w}: each rule must be an object")
-            ranges = {d: _persist.require(row, d, list, w) or None for d in _DIMS}
-            rules.append(SegmentRule(_persist.require(row, "segment", str, w), **ranges))
-        return cls(
-            rules=rules,
-            k=_persist.require(p, "k", int, w),
-            use_monetary=_persist.require(p, "use_monetary", bool, w),
-            priority=_persist.require(p, "priority", bool, w),
-        )
+        rows = _persist.require(p, "rules", list, w)
+        if not all(isinstance(row, dict) for row in rows):
+            raise PersistenceError(f"{w}: each rule must be an object")
+        fields = [
+            (
+                _persist.require(row, "segment", str, w),
+                {d: _persist.require(row, d, list, w) or None for d in _DIMS},
+            )
+            for row in rows
+        ]
+        k = _persist.require(p, "k", int, w)
+        use_monetary = _persist.require(p, "use_monetary", bool, w)
+        priority = _persist.require(p, "priority", bool, w)
+        try:
+            rules = [SegmentRule(segment, **ranges) for segment, ranges in fields]
+            return cls(rules=rules, k=k, use_monetary=use_monetary, priority=priority)
+        except (InvalidInputError, InvalidTypeError) as exc:
+            raise PersistenceError(f"document does not hold a valid {w}: {exc}") from None
 
 
 #: The widely used recency-frequency segment map (k = 5): all 25 cells exactly once.
