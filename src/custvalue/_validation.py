@@ -18,8 +18,12 @@ from numpy.typing import ArrayLike, NDArray
 from custvalue.errors import InvalidInputError, InvalidTypeError
 
 __all__ = [
+    "MAX_COUNT",
     "as_array",
+    "as_count",
     "as_float_array",
+    "as_level",
+    "as_rng",
     "as_scalar",
     "broadcast_arrays",
     "fail_at",
@@ -210,3 +214,40 @@ def validate_history(
     fail_at("recency", "must be <= T", t_x, t_x > age)
     fail_at("recency", "must be 0 where frequency is 0", t_x, (x == 0) & (t_x != 0))
     return x, t_x, age
+
+
+def as_rng(rng: Any) -> np.random.Generator:
+    """A Generator from a Generator or an integer seed (never the global state)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise InvalidInputError(f"rng seed must be a non-negative integer; got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise InvalidTypeError(f"rng must be a numpy Generator or an integer seed; got {rng!r}")
+
+
+def as_level(level: Any) -> float:
+    """Credible level in (0, 1)."""
+    arr = as_float_array(
+        level, "level", lower=0, lower_inclusive=False, upper=1, upper_inclusive=False
+    )
+    if arr.ndim:
+        raise InvalidInputError(f"level must be a scalar; got shape {arr.shape}")
+    return float(arr)
+
+
+#: Upper limit of counts (draws, periods): the results hold one row per unit, so a larger
+#: count would exhaust memory instead of failing with a clear error.
+MAX_COUNT = 10**6
+
+
+def as_count(value: Any, name: str, *, minimum: int = 0) -> int:
+    """A whole number from ``minimum`` to :data:`MAX_COUNT`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise InvalidTypeError(f"{name} must be an integer; got {value!r}")
+    if int(value) < minimum:
+        raise InvalidInputError(f"{name} must be >= {minimum}; got {value!r}")
+    if int(value) > MAX_COUNT:
+        raise InvalidInputError(f"{name} must be <= {MAX_COUNT}; got {value!r}")
+    return int(value)

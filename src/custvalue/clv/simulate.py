@@ -7,8 +7,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue._progress import progress_bar
-from custvalue._validation import as_float_array, as_scalar
-from custvalue.errors import InvalidInputError, InvalidTypeError
+from custvalue._validation import as_float_array, as_rng, as_scalar
 
 __all__ = ["SimulatedHistories", "simulate_bgnbd"]
 
@@ -46,18 +45,6 @@ class SimulatedHistories:
     alive_at_T: BoolArray  # noqa: N815
     purchase_rate: FloatArray
     dropout_probability: FloatArray
-
-
-def _generator(rng: np.random.Generator | int) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        if rng < 0:
-            raise InvalidInputError(f"rng seed must be a non-negative integer; got {rng!r}")
-        return np.random.default_rng(int(rng))
-    raise InvalidTypeError(
-        f"rng must be a numpy Generator or an int seed; got {type(rng).__name__}"
-    )
 
 
 def simulate_bgnbd(
@@ -123,7 +110,7 @@ def simulate_bgnbd(
         if resolution is None
         else as_scalar(resolution, "resolution", lower=0, lower_inclusive=False)
     )
-    gen = _generator(rng)
+    gen = as_rng(rng)
     n = age.size
     lam = gen.gamma(r, 1.0 / alpha, size=n)
     p = gen.beta(a, b, size=n)

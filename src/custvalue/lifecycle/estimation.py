@@ -22,19 +22,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from custvalue._validation import as_float_array, fail_at
+from custvalue._html import html_table
+from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
+from custvalue._validation import as_count, as_float_array, as_level, as_rng, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.lifecycle import _markov
-from custvalue.lifecycle._common import (
-    ROW_SUM_TOLERANCE,
-    STAGE_NAMES,
-    as_count,
-    as_level,
-    as_rng,
-    check_stochastic,
-    html_table,
-)
-from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
+from custvalue.lifecycle._common import ROW_SUM_TOLERANCE, STAGE_NAMES, check_stochastic
 from custvalue.lifecycle.migration import MigrationModel
 from custvalue.lifecycle.stages import (
     Stage,

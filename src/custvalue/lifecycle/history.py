@@ -16,13 +16,14 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._html import html_table
+from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_int64
 from custvalue._progress import progress_bar
 from custvalue._transactions import coerce_date_scalar
 from custvalue._validation import as_array, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.lifecycle import _markov
-from custvalue.lifecycle._common import STAGE_NAMES, html_table
-from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_bool, to_int64
+from custvalue.lifecycle._common import STAGE_NAMES
 from custvalue.lifecycle.stages import ROUTING, Stage, StagePolicy, allowed_matrix
 from custvalue.summary import CustomerSummary, TimeUnit, summarize_transactions
 

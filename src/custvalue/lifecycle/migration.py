@@ -21,19 +21,13 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._html import html_table
+from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._progress import progress_bar
-from custvalue._validation import as_float_array, as_scalar
+from custvalue._validation import as_count, as_float_array, as_rng, as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.lifecycle import _markov
-from custvalue.lifecycle._common import (
-    ROW_SUM_TOLERANCE,
-    STAGE_NAMES,
-    as_count,
-    as_rng,
-    check_stochastic,
-    html_table,
-)
-from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_float64
+from custvalue.lifecycle._common import ROW_SUM_TOLERANCE, STAGE_NAMES, check_stochastic
 from custvalue.lifecycle.stages import ALLOWED_TRANSITIONS, Stage, as_stage, as_stage_codes
 
 __all__ = ["AbsorbingFacts", "MigrationModel", "StageValue", "WhatIf"]

@@ -28,10 +28,10 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._html import html_table
+from custvalue._json import JsonMixin
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError
-from custvalue.lifecycle._common import html_table
-from custvalue.lifecycle._json import JsonMixin
 
 __all__ = [
     "LEAVES",

@@ -20,10 +20,10 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._validation import as_float_array, as_scalar, fail_at
+from custvalue._html import html_table
+from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
+from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
 from custvalue.errors import InvalidInputError
-from custvalue.lifecycle._common import as_count, as_level, as_rng, html_table
-from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue.lifecycle.repurchase import LEAVES, SHARE_TOLERANCE, RepurchaseTree
 
 __all__ = ["IntentSummary", "RepurchasePosterior"]

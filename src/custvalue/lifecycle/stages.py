@@ -18,9 +18,9 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._json import ARRAY_EQ, JsonMixin, to_int64
 from custvalue._validation import as_array, as_float_array, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
-from custvalue.lifecycle._json import ARRAY_EQ, JsonMixin, to_int64
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
