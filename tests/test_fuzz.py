@@ -249,6 +249,25 @@ def _fit_gg(d: Any) -> Any:
         return clv.GammaGamma.fit(x, m)
 
 
+def _bootstrap(d: Any) -> Any:
+    model = d.draw(st.sampled_from([clv.BetaGeo, clv.GammaGamma, BG, "BetaGeo"]))
+    data = _spend(d) if model is clv.GammaGamma else _hist(d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CustValueWarning)  # degenerate fits warn
+        return clv.bootstrap(
+            model,
+            *data,
+            n_resamples=d.draw(st.integers(-1, 3) | adversarial_scalars()),
+            rng=d.draw(st.integers(0, 2**32) | st.just(-1) | st.just("x")),
+        )
+
+
+def _bootstrap_check(b: Any) -> None:
+    assert np.all(np.isfinite(b.params))
+    assert np.all(b.params > 0)
+    assert b.n_customers >= 0
+
+
 def _simulate(d: Any) -> Any:
     T = d.draw(arr(st.lists(st.floats(0.1, 100.0), max_size=5)))
     return clv.simulate_bgnbd(
@@ -472,6 +491,7 @@ TARGETS: list[Target] = [
         finite,
     ),
     _t("simulate_bgnbd", _simulate, _sim_check, MEDIUM),
+    _t("bootstrap", _bootstrap, _bootstrap_check, SLOW),
     _t("customer_lifetime_value", _clv, nonneg, MEDIUM),
     _t("discounted_expected_transactions", _det, nonneg, MEDIUM),
     _t("lifetimes_customer_lifetime_value", _lifetimes_clv, nonneg, MEDIUM),

@@ -59,6 +59,7 @@ def _objects() -> dict[str, Any]:
         "GammaGamma (fitted)": gg,
         "GammaGamma (from parameters)": clv.GammaGamma(clv.GammaGammaParams(6.25, 3.74, 15.44)),
         "SpendFrequencyIndependence": clv.spend_frequency_independence(x, m),
+        "BootstrapResult": clv.bootstrap(clv.GammaGamma, x, m, n_resamples=3, rng=0),
         "CustomerSummary": small,
         "CalibrationHoldout": split,
         "RFMScores": rfm,
@@ -87,7 +88,8 @@ def _objects() -> dict[str, Any]:
 
 NAMES = [
     "BetaGeo (fitted)", "BetaGeo (from parameters)", "GammaGamma (fitted)",
-    "GammaGamma (from parameters)", "SpendFrequencyIndependence", "CustomerSummary",
+    "GammaGamma (from parameters)", "SpendFrequencyIndependence", "BootstrapResult",
+    "CustomerSummary",
     "CalibrationHoldout", "RFMScores", "SegmentMap", "Segmentation (RFM)", "SegmentTable",
     "Segmentation (value classes)", "CustomerPyramid", "LorenzCurve",
     "Segmentation (loyalty ladder)", "MigrationModel", "StageValue",

@@ -123,3 +123,43 @@ def test_stage_history_reports_each_cutoff(recorder: type[_Recorder]) -> None:
     assert bar.kwargs["total"] == 3
     assert bar.steps == [1, 1, 1]
     assert bar.closed
+
+
+def test_fits_report_each_optimizer_iteration(recorder: type[_Recorder]) -> None:
+    from custvalue.clv import BetaGeo, GammaGamma
+    from custvalue.datasets import load_cdnow_summary
+
+    s = load_cdnow_summary()
+    for fit, args in (
+        (BetaGeo.fit, (s.frequency, s.recency, s.T)),
+        (GammaGamma.fit, (s.frequency, s.monetary_value)),
+    ):
+        recorder.instances = []
+        quiet = fit(*args)  # type: ignore[operator]
+        assert recorder.instances == []  # no bar unless asked
+        loud = fit(*args, progress=True)  # type: ignore[operator]
+        assert loud == quiet  # progress changes nothing
+        (bar,) = recorder.instances
+        assert bar.kwargs["total"] is None  # iterations are not known in advance
+        assert bar.kwargs["desc"] == f"{type(quiet).__name__}.fit"
+        assert bar.steps == [1] * loud.diagnostics.n_iterations
+        # BG/NBD iterates from a rough start; Gamma-Gamma's start is already the optimum
+        assert len(bar.steps) > 5 or fit == GammaGamma.fit
+        assert bar.closed
+        with pytest.raises(InvalidTypeError, match="progress must be True or False"):
+            fit(*args, progress="yes")  # type: ignore[operator]
+
+
+def test_bootstrap_reports_each_replicate(recorder: type[_Recorder]) -> None:
+    from custvalue.clv import BetaGeo, bootstrap
+    from custvalue.datasets import load_cdnow_summary
+
+    s = load_cdnow_summary()
+    quiet = bootstrap(BetaGeo, s.frequency, s.recency, s.T, n_resamples=3, rng=1)
+    loud = bootstrap(BetaGeo, s.frequency, s.recency, s.T, n_resamples=3, rng=1, progress=True)
+    assert loud == quiet
+    (bar,) = recorder.instances  # one bar: the replicates' fits stay quiet
+    assert bar.kwargs["total"] == 3
+    assert bar.kwargs["unit"] == "replicate"
+    assert bar.steps == [1, 1, 1]
+    assert bar.closed

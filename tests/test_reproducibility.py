@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 
 import custvalue
 from custvalue import clv, lifecycle, segments
-from custvalue.errors import InvalidInputError, InvalidTypeError
+from custvalue.errors import ConvergenceWarning, InvalidInputError, InvalidTypeError
 
 PARAMS = clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 BG = clv.BetaGeo(PARAMS)
@@ -30,12 +31,22 @@ ESTIMATE = lifecycle.estimate_migration(
     np.array([[2, 30, 0, 8], [0, 50, 10, 0], [0, 6, 3, 5], [1, 0, 0, 4]]),
     prior=lifecycle.allowed_matrix().astype(float),
 )
+SIM = clv.simulate_bgnbd(PARAMS, np.full(500, 39.0), rng=0)
 POSTERIOR = lifecycle.RepurchasePosterior.from_counts([50, 40, 30, 20, 10], [45, 20, 14, 9, 8])
+
+
+def _bootstrap(rng: Any) -> clv.BootstrapResult:
+    # a replicate of 500 customers may land on the boundary (a, b -> inf) and warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return clv.bootstrap(clv.BetaGeo, SIM.frequency, SIM.recency, SIM.T, n_resamples=3, rng=rng)
+
 
 RANDOM: dict[str, Callable[[Any], Any]] = {
     "simulate_bgnbd": lambda rng: clv.simulate_bgnbd(
         PARAMS, np.linspace(1.0, 60.0, 40), rng=rng, horizon=20.0
     ),
+    "bootstrap": lambda rng: _bootstrap(rng),
     "MigrationModel.simulate": lambda rng: MM.simulate([0, 1, 2, 3, 1, 1], 12, rng=rng),
     "MigrationModel.simulate_value": lambda rng: MM.simulate_value(
         [0, 1, 2, 3, 1], [10.0, 50.0, 5.0, 0.0], 0.1, 12, rng=rng
@@ -142,6 +153,8 @@ CALLS: dict[str, Callable[[dict[str, np.ndarray]], Any]] = {
     "GammaGamma.expected_spend": lambda d: GG.expected_spend(d["x"], d["m"]),
     "spend_frequency_independence": lambda d: clv.spend_frequency_independence(d["x"], d["m"]),
     "simulate_bgnbd": lambda d: clv.simulate_bgnbd(PARAMS, d["T"], rng=1),
+    "bootstrap": lambda d: clv.bootstrap(
+        clv.BetaGeo, d["x"], d["tx"], d["T"], weights=d["T"], n_resamples=2, rng=1),
     "customer_lifetime_value": lambda d: clv.customer_lifetime_value(
         BG, GG, d["x"], d["tx"], d["T"], d["m"], horizon=52.0, discount_rate=0.002),
     "discounted_expected_transactions": lambda d: clv.discounted_expected_transactions(

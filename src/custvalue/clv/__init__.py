@@ -9,6 +9,7 @@ from custvalue.clv.gamma_gamma import (
     SpendFrequencyIndependence,
     spend_frequency_independence,
 )
+from custvalue.clv.resampling import BootstrapResult, bootstrap
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
 from custvalue.clv.value import (
     SpendModel,
@@ -23,12 +24,14 @@ from custvalue.frame import score
 __all__ = [
     "BetaGeo",
     "BetaGeoParams",
+    "BootstrapResult",
     "GammaGamma",
     "GammaGammaParams",
     "SimulatedHistories",
     "SpendFrequencyIndependence",
     "SpendModel",
     "TransactionModel",
+    "bootstrap",
     "continuous_discount_rate",
     "customer_lifetime_value",
     "discounted_expected_transactions",

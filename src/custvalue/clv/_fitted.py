@@ -11,6 +11,7 @@ import html
 import math
 from typing import Any, ClassVar
 
+import attrs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -18,7 +19,17 @@ from custvalue import _persist
 from custvalue.clv._optimize import FitDiagnostics
 from custvalue.errors import PersistenceError
 
-__all__ = ["FittedModel", "fit_from_payload", "fit_to_payload"]
+__all__ = ["COVARIANCE_EQ", "FittedModel", "fit_from_payload", "fit_to_payload"]
+
+
+def _covariance_eq(left: NDArray[np.float64] | None, right: NDArray[np.float64] | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    return bool(np.array_equal(left, right, equal_nan=True))
+
+
+#: attrs ``eq`` of the ``covariance`` field: exact, NaN equal to NaN (undefined errors).
+COVARIANCE_EQ = attrs.cmp_using(eq=_covariance_eq)
 
 FloatArray = NDArray[np.float64]
 #: Two-sided 95% normal quantile.

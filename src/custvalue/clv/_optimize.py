@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
+from custvalue._progress import ProgressBar, progress_bar
 from custvalue.errors import ConvergenceError, ConvergenceWarning
 
 __all__ = ["FitDiagnostics", "MLEResult", "maximize_likelihood"]
@@ -91,6 +92,8 @@ def maximize_likelihood(
     total_weight: float,
     strict: bool = False,
     max_iterations: int = 2000,
+    progress: bool = False,
+    desc: str = "fit",
 ) -> MLEResult:
     """Maximise a log-likelihood over positive parameters.
 
@@ -109,7 +112,27 @@ def maximize_likelihood(
         Raise :class:`ConvergenceError` instead of warning when the fit is not clean.
     max_iterations
         Iteration cap of the quasi-Newton stage.
+    progress
+        Show a progress bar (iterations; total unknown) if tqdm is installed.
+    desc
+        Label of the progress bar.
     """
+    bar = progress_bar(progress, total=None, desc=desc, unit="iteration")
+    try:
+        return _maximize(objective, initial, names, total_weight, strict, max_iterations, bar)
+    finally:
+        bar.close()
+
+
+def _maximize(
+    objective: Objective,
+    initial: Sequence[float],
+    names: Sequence[str],
+    total_weight: float,
+    strict: bool,
+    max_iterations: int,
+    bar: ProgressBar,
+) -> MLEResult:
 
     def quiet(theta: FloatArray) -> tuple[float, FloatArray]:
         # Trial points can overflow (extreme data); the driver rejects non-finite values,
@@ -137,6 +160,7 @@ def maximize_likelihood(
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
+        callback=lambda _: bar.update(1),
         options={"maxiter": max_iterations, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 20},
     )
     u = np.asarray(res.x, dtype=np.float64)
@@ -171,6 +195,7 @@ def maximize_likelihood(
                 break
             t *= 0.5
         iterations += 1
+        bar.update(1)
         # Stop when no progress is possible or the step is below the parameters' resolution.
         if not improved or float(np.max(np.abs(t * step))) < 1e-13:
             break
@@ -233,5 +258,5 @@ def maximize_likelihood(
     if not converged:
         if strict:
             raise ConvergenceError(f"fit did not converge: {message}", result)
-        warnings.warn(f"fit did not converge: {message}", ConvergenceWarning, stacklevel=3)
+        warnings.warn(f"fit did not converge: {message}", ConvergenceWarning, stacklevel=4)
     return result

@@ -19,9 +19,10 @@ from scipy import special
 
 from custvalue import _persist
 from custvalue._collapse import collapse_rows
+from custvalue._progress import check_progress
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, validate_history
 from custvalue.clv import _bgnbd_kernels as kernels
-from custvalue.clv._fitted import FittedModel, fit_from_payload, fit_to_payload
+from custvalue.clv._fitted import COVARIANCE_EQ, FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import InvalidInputError, PersistenceError
 
@@ -83,12 +84,6 @@ class BetaGeoParams:
         return np.array([self.r, self.alpha, self.a, self.b], dtype=np.float64)
 
 
-def _cov_eq(left: FloatArray | None, right: FloatArray | None) -> bool:
-    if left is None or right is None:
-        return left is right
-    return bool(np.array_equal(left, right, equal_nan=True))
-
-
 def _history(
     frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -147,7 +142,7 @@ class BetaGeo(FittedModel):
 
     params: BetaGeoParams = attrs.field(validator=attrs.validators.instance_of(BetaGeoParams))
     log_likelihood: float | None = None
-    covariance: FloatArray | None = attrs.field(default=None, eq=attrs.cmp_using(eq=_cov_eq))
+    covariance: FloatArray | None = attrs.field(default=None, eq=COVARIANCE_EQ)
     n_customers: float | None = None
     diagnostics: FitDiagnostics | None = None
 
@@ -162,6 +157,7 @@ class BetaGeo(FittedModel):
         weights: ArrayLike | None = None,
         strict: bool = False,
         initial: BetaGeoParams | None = None,
+        progress: bool = False,
     ) -> BetaGeo:
         """Fit by maximum likelihood (FHL 2005 eq. 6).
 
@@ -186,6 +182,8 @@ class BetaGeo(FittedModel):
         initial
             Starting parameters (default: ``r = 1``, ``alpha`` = mean T / (mean x + 1),
             ``a = b = 1``).
+        progress
+            Show a progress bar over the optimizer's iterations if tqdm is installed.
 
         Returns
         -------
@@ -204,6 +202,7 @@ class BetaGeo(FittedModel):
         ConvergenceWarning
             When the fit does not converge cleanly (e.g. no repeat buyers at all).
         """
+        check_progress(progress)
         x, t_x, age = _history(frequency, recency, T)
         x, t_x, age = x.ravel(), t_x.ravel(), age.ravel()
         if weights is None:
@@ -227,7 +226,13 @@ class BetaGeo(FittedModel):
         else:
             start = list(initial.as_array())
         result = maximize_likelihood(
-            objective, start, names=PARAM_NAMES, total_weight=total, strict=strict
+            objective,
+            start,
+            names=PARAM_NAMES,
+            total_weight=total,
+            strict=strict,
+            progress=progress,
+            desc="BetaGeo.fit",
         )
         r, alpha, a, b = (float(v) for v in result.params)
         return cls(

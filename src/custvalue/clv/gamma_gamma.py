@@ -25,6 +25,7 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from custvalue import _persist
+from custvalue._progress import check_progress
 from custvalue._validation import (
     as_array,
     as_float_array,
@@ -32,7 +33,7 @@ from custvalue._validation import (
     broadcast_arrays,
     fail_at,
 )
-from custvalue.clv._fitted import FittedModel, fit_from_payload, fit_to_payload
+from custvalue.clv._fitted import COVARIANCE_EQ, FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import (
@@ -205,7 +206,7 @@ class GammaGammaParams:
         return np.array([self.p, self.q, self.gamma])
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen
 class GammaGamma(FittedModel):
     """A Gamma-Gamma spend model with fixed parameters (a frozen value, like ``scipy.stats``).
 
@@ -245,7 +246,7 @@ class GammaGamma(FittedModel):
 
     params: GammaGammaParams
     log_likelihood: float | None = None
-    covariance: FloatArray | None = None
+    covariance: FloatArray | None = attrs.field(default=None, eq=COVARIANCE_EQ)
     n_customers: float | None = None
     n_excluded: float | None = None
     diagnostics: FitDiagnostics | None = None
@@ -259,6 +260,7 @@ class GammaGamma(FittedModel):
         *,
         weights: ArrayLike | None = None,
         strict: bool = False,
+        progress: bool = False,
     ) -> GammaGamma:
         """Maximum-likelihood fit on the repeat buyers.
 
@@ -277,6 +279,8 @@ class GammaGamma(FittedModel):
         strict
             Raise :class:`~custvalue.errors.ConvergenceError` instead of warning when the fit
             does not converge cleanly.
+        progress
+            Show a progress bar over the optimizer's iterations if tqdm is installed.
 
         Returns
         -------
@@ -295,6 +299,7 @@ class GammaGamma(FittedModel):
             If the estimate has ``q <= 1``: the population mean spend is then infinite and
             :meth:`expected_spend` refuses one-time buyers.
         """
+        check_progress(progress)
         x, m = _spend_inputs(frequency, monetary_value)
         x, m = x.reshape(-1), m.reshape(-1)
         if weights is None:
@@ -328,6 +333,8 @@ class GammaGamma(FittedModel):
             names=_NAMES,
             total_weight=float(wu.sum()),
             strict=strict,
+            progress=progress,
+            desc="GammaGamma.fit",
         )
         p, q, g = (float(v) for v in result.params)
         g *= scale
