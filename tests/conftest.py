@@ -1,4 +1,4 @@
-"""Shared test configuration: hypothesis profiles.
+"""Shared test configuration: hypothesis profiles and a stand-in for tqdm.
 
 ``default`` is fast, derandomized and what CI runs; ``ci`` (opt-in with
 ``HYPOTHESIS_PROFILE=ci``) runs many more examples.
@@ -7,7 +7,10 @@
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -27,3 +30,32 @@ settings.register_profile(
 )
 # CI runs the derandomized default profile; HYPOTHESIS_PROFILE=ci selects the thorough one.
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+class _Recorder:
+    """Stands in for tqdm.auto.tqdm and records what the loop reports."""
+
+    instances: list[_Recorder] = []  # noqa: RUF012
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        self.steps: list[float] = []
+        self.closed = False
+        _Recorder.instances.append(self)
+
+    def update(self, n: float = 1) -> None:
+        self.steps.append(n)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> type[_Recorder]:
+    _Recorder.instances = []
+
+    class FakeModule:
+        tqdm = _Recorder
+
+    monkeypatch.setitem(sys.modules, "tqdm.auto", FakeModule)
+    return _Recorder

@@ -289,3 +289,60 @@ def test_summary_property_any_partitioning(logs: dict[str, Any], npartitions: in
     np.testing.assert_array_equal(got["recency"].to_numpy(), ref.recency)
     np.testing.assert_array_equal(got["T"].to_numpy(), ref.T)
     np.testing.assert_allclose(got["monetary_value"].to_numpy(), ref.monetary_value, rtol=1e-12)
+
+
+def test_progress_on_a_distributed_client(client: Any, dask_summary: Any, recorder: Any) -> None:
+    """One bar step per finished partition (both tables), then each optimizer's bar."""
+    quiet = cvd.fit_models(dask_summary)
+    assert recorder.instances == []
+    loud = cvd.fit_models(dask_summary, progress=True)
+    assert loud == quiet  # progress changes nothing
+    parts, bg_bar, gg_bar = recorder.instances
+    assert parts.kwargs["unit"] == "partition"
+    assert parts.kwargs["total"] == 2 * dask_summary.npartitions
+    assert parts.steps == [1] * (2 * dask_summary.npartitions)
+    assert bg_bar.kwargs["desc"] == "BetaGeo.fit"
+    assert bg_bar.steps == [1] * loud[0].diagnostics.n_iterations
+    assert gg_bar.kwargs["desc"] == "GammaGamma.fit"
+    assert all(bar.closed for bar in recorder.instances)
+
+    recorder.instances = []
+    histories = cvd.unique_histories(dask_summary, progress=True, split_every=3)
+    reference = cvd.unique_histories(dask_summary, split_every=3)
+    for got, ref in zip(histories[0], reference[0], strict=True):
+        np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(histories[1], reference[1])
+    (bar,) = recorder.instances
+    assert sum(bar.steps) == bar.kwargs["total"] == dask_summary.npartitions
+
+    recorder.instances = []
+    bg = loud[0]
+    scores = cvd.score_customers(dask_summary, bg, horizon=10.0, progress=True)
+    assert len(recorder.instances) == 1  # the eager pass over the distinct histories
+    assert _sorted(scores).shape[0] == dask_summary.shape[0].compute()
+
+
+def test_progress_on_the_local_schedulers(frame: Any, log: Any, recorder: Any) -> None:
+    """Local schedulers report every finished task of the graph; results are unchanged."""
+    small = frame.partitions[:4]
+    with dask.config.set({"scheduler": "threads", "dataframe.shuffle.method": "tasks"}):
+        quiet = _sorted(cvd.summarize_transactions(small, monetary="amount", time_unit="W"))
+        loud = _sorted(
+            cvd.summarize_transactions(small, monetary="amount", time_unit="W", progress=True)
+        )
+        pd.testing.assert_frame_equal(quiet, loud)
+        (end_bar,) = recorder.instances  # the pass that finds the last date
+        assert end_bar.kwargs["unit"] == "task"
+        # one task per partition at least (reading, max), plus the merge
+        assert sum(end_bar.steps) == end_bar.kwargs["total"] >= small.npartitions + 1
+        assert end_bar.closed
+
+        recorder.instances = []
+        summary = cvd.summarize_transactions(small, monetary="amount", time_unit="W").persist()
+        cvd.unique_histories(summary, progress=True)
+        (bar,) = recorder.instances
+        assert sum(bar.steps) == bar.kwargs["total"] > summary.npartitions
+        with pytest.raises(InvalidTypeError, match="progress must be True or False"):
+            cvd.fit_models(summary, progress="yes")  # type: ignore[arg-type]
+        with pytest.raises(InvalidTypeError, match="progress must be True or False"):
+            cvd.summarize_transactions(small, progress=1)  # type: ignore[arg-type]

@@ -39,11 +39,12 @@ from typing import Any
 import dask.dataframe as dd  # type: ignore[import-not-found,unused-ignore]
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignore]
-from dask.base import compute as _dask_compute  # type: ignore[import-not-found,unused-ignore]
 from dask.delayed import delayed as _delayed  # type: ignore[import-not-found,unused-ignore]
 from numpy.typing import NDArray
 
 from custvalue._collapse import collapse_rows
+from custvalue._dask_reduce import reduce_partitions
+from custvalue._progress import check_progress
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_float_array
 from custvalue.clv.bgnbd import BetaGeo
@@ -93,9 +94,13 @@ def _log_arrays(
     return ids, days, amounts
 
 
-def _max_day(part: Any, date: str) -> Any:
+def _max_day(part: Any, date: str) -> int:
     days = coerce_dates(part[date].to_numpy(), date)
-    return pd.Series([int(days.max()) if days.size else np.iinfo(np.int64).min])
+    return int(days.max()) if days.size else int(np.iinfo(np.int64).min)
+
+
+def _latest(*days: int) -> int:
+    return max(days)
 
 
 def _summary_frame(ids: NDArray[Any], cols: dict[str, NDArray[Any]], monetary: bool) -> Any:
@@ -152,6 +157,7 @@ def summarize_transactions(
     observation_end: Any = None,
     time_unit: TimeUnit = "D",
     npartitions: int | None = None,
+    progress: bool = False,
 ) -> Any:
     """Summarise a Dask DataFrame transaction log into one row per customer.
 
@@ -175,6 +181,11 @@ def summarize_transactions(
         Unit of ``recency`` and ``T`` (see :func:`custvalue.summary.time_unit_days`).
     npartitions
         Number of output partitions (default: that of ``transactions``).
+    progress
+        Show a progress bar over the pass that finds the last transaction date (only when
+        ``observation_end`` is not given) if tqdm is installed. The summary itself is lazy:
+        follow its ``compute()``/``persist()`` with Dask's own tools
+        (``dask.diagnostics.ProgressBar``, ``distributed.progress``).
 
     Returns
     -------
@@ -211,9 +222,13 @@ def summarize_transactions(
     time_unit_days(time_unit)
     unit = time_unit_label(time_unit)
     frame = transactions[columns]
+    check_progress(progress)
     if observation_end is None:
-        ends = frame.map_partitions(_max_day, date, meta=pd.Series([], dtype=np.int64))
-        end = int(ends.max().compute())
+        max_day = _delayed(_max_day, pure=True)
+        parts = [max_day(p, date) for p in frame.to_delayed()]
+        (end,) = reduce_partitions(
+            [parts], _latest, _SPLIT_EVERY, progress=progress, desc="last transaction date"
+        )
         if end == np.iinfo(np.int64).min:
             raise InvalidInputError("transactions must not be empty: the log has no rows")
     else:
@@ -249,22 +264,34 @@ def _merge_tables(*tables: Table) -> Table:
     return unique, merged
 
 
-def _tree(parts: list[Any], split_every: int) -> Any:
-    merge = _delayed(_merge_tables, pure=True)
-    while len(parts) > 1:
-        parts = [merge(*parts[i : i + split_every]) for i in range(0, len(parts), split_every)]
-    return parts[0] if len(parts) == 1 else merge(*parts)
-
-
-def _history_graph(summary: Any, columns: tuple[str, ...], split_every: int) -> Any:
+def _history_parts(summary: Any, columns: tuple[str, ...]) -> list[Any]:
     _check_frame(summary, "summary", columns)
     collapse = _delayed(_collapse_partition, pure=True)
-    parts = [collapse(p, columns, False) for p in summary.to_delayed()]
-    return _tree(parts, split_every)
+    return [collapse(p, columns, False) for p in summary.to_delayed()]
+
+
+def _tables(
+    summary: Any,
+    column_sets: Sequence[tuple[str, ...]],
+    split_every: int,
+    progress: bool,
+) -> list[Table]:
+    """The distinct-row table of each column set, from one pass over ``summary``."""
+    if split_every < 2:
+        raise InvalidInputError(f"split_every must be >= 2; got {split_every!r}")
+    check_progress(progress)
+    parts = [_history_parts(summary, columns) for columns in column_sets]
+    return reduce_partitions(
+        parts, _merge_tables, split_every, progress=progress, desc="distinct histories"
+    )
 
 
 def unique_histories(
-    summary: Any, columns: Sequence[str] = _HISTORY, *, split_every: int = _SPLIT_EVERY
+    summary: Any,
+    columns: Sequence[str] = _HISTORY,
+    *,
+    split_every: int = _SPLIT_EVERY,
+    progress: bool = False,
 ) -> tuple[tuple[FloatArray, ...], FloatArray]:
     """The distinct rows of ``summary[columns]`` and how many customers share each.
 
@@ -280,6 +307,9 @@ def unique_histories(
         Numeric columns to collapse (default ``("frequency", "recency", "T")``).
     split_every
         Fan-in of the merge tree (>= 2).
+    progress
+        Show a progress bar if tqdm is installed: one step per finished task on the local
+        schedulers, per finished partition on a ``distributed.Client``.
 
     Returns
     -------
@@ -287,10 +317,8 @@ def unique_histories(
         One float64 array per column (distinct rows, sorted lexicographically) and the
         number of customers of each row (float64), as ``collapse_rows`` returns them.
     """
-    if split_every < 2:
-        raise InvalidInputError(f"split_every must be >= 2; got {split_every!r}")
-    result: Table = _history_graph(summary, tuple(columns), split_every).compute()
-    return result
+    (table,) = _tables(summary, [tuple(columns)], split_every, progress)
+    return table
 
 
 def _fit_bgnbd(table: Table, **kwargs: Any) -> BetaGeo:
@@ -303,7 +331,13 @@ def _fit_gamma_gamma(table: Table, **kwargs: Any) -> GammaGamma:
     return GammaGamma.fit(x, m, weights=w, **kwargs)
 
 
-def fit_bgnbd(summary: Any, *, strict: bool = False, split_every: int = _SPLIT_EVERY) -> BetaGeo:
+def fit_bgnbd(
+    summary: Any,
+    *,
+    strict: bool = False,
+    split_every: int = _SPLIT_EVERY,
+    progress: bool = False,
+) -> BetaGeo:
     """Fit BG/NBD to a Dask summary frame; same result as :meth:`BetaGeo.fit` in memory.
 
     Parameters
@@ -315,40 +349,53 @@ def fit_bgnbd(summary: Any, *, strict: bool = False, split_every: int = _SPLIT_E
         As in :meth:`BetaGeo.fit`.
     split_every
         Fan-in of the merge tree of :func:`unique_histories`.
+    progress
+        Show progress bars (the pass over the partitions, then the optimizer) if tqdm is
+        installed.
 
     Returns
     -------
     BetaGeo
         Fitted on the weighted distinct histories (``n_customers`` counts all customers).
     """
-    return _fit_bgnbd(unique_histories(summary, _HISTORY, split_every=split_every), strict=strict)
+    (table,) = _tables(summary, [_HISTORY], split_every, progress)
+    return _fit_bgnbd(table, strict=strict, progress=progress)
 
 
 def fit_gamma_gamma(
-    summary: Any, *, strict: bool = False, split_every: int = _SPLIT_EVERY
+    summary: Any,
+    *,
+    strict: bool = False,
+    split_every: int = _SPLIT_EVERY,
+    progress: bool = False,
 ) -> GammaGamma:
     """Fit Gamma-Gamma to a Dask summary frame; same result as :meth:`GammaGamma.fit`.
 
     Uses the columns ``frequency`` and ``monetary_value``; one-time buyers are counted in
     ``n_excluded`` and left out of the likelihood, as in memory. Spends are continuous, so
     the distinct ``(frequency, monetary_value)`` table is about as long as the number of
-    repeat buyers (8 bytes per value: ~50 MB for 3 million repeat buyers).
+    repeat buyers (8 bytes per value: ~50 MB for 3 million repeat buyers). ``progress`` as
+    in :func:`fit_bgnbd`.
     """
-    return _fit_gamma_gamma(unique_histories(summary, _SPEND, split_every=split_every),
-                            strict=strict)  # fmt: skip
+    (table,) = _tables(summary, [_SPEND], split_every, progress)
+    return _fit_gamma_gamma(table, strict=strict, progress=progress)
 
 
 def fit_models(
-    summary: Any, *, strict: bool = False, split_every: int = _SPLIT_EVERY
+    summary: Any,
+    *,
+    strict: bool = False,
+    split_every: int = _SPLIT_EVERY,
+    progress: bool = False,
 ) -> tuple[BetaGeo, GammaGamma]:
     """Fit BG/NBD and Gamma-Gamma with one pass over the summary (both tables computed
-    together); equal to :func:`fit_bgnbd` and :func:`fit_gamma_gamma`."""
-    if split_every < 2:
-        raise InvalidInputError(f"split_every must be >= 2; got {split_every!r}")
-    history = _history_graph(summary, _HISTORY, split_every)
-    spend = _history_graph(summary, _SPEND, split_every)
-    h_table, s_table = _dask_compute(history, spend)  # type: ignore[no-untyped-call,unused-ignore]
-    return _fit_bgnbd(h_table, strict=strict), _fit_gamma_gamma(s_table, strict=strict)
+    together); equal to :func:`fit_bgnbd` and :func:`fit_gamma_gamma`. ``progress`` shows
+    the pass over the partitions and each optimizer if tqdm is installed."""
+    h_table, s_table = _tables(summary, [_HISTORY, _SPEND], split_every, progress)
+    return (
+        _fit_bgnbd(h_table, strict=strict, progress=progress),
+        _fit_gamma_gamma(s_table, strict=strict, progress=progress),
+    )
 
 
 # --------------------------------------------------------------------------- scoring
@@ -374,10 +421,10 @@ def _row_codes(
 
 def _history_table(
     summary: Any, bg: BetaGeo, horizon: float, delta: float, with_det: bool,
-    n_nodes: int | None,
+    n_nodes: int | None, progress: bool,
 ) -> HistoryTable | None:  # fmt: skip
     """Score every distinct history of ``summary`` once, on the driver."""
-    (ux, ut, uT), _ = unique_histories(summary)
+    (ux, ut, uT), _ = unique_histories(summary, progress=progress)
     values = tuple(np.unique(c) for c in (ux, ut, uT))
     if math.prod(v.size for v in values) >= 2**62:
         return None  # codes would overflow: score partition by partition instead
@@ -452,6 +499,7 @@ def score_customers(
     horizon: float,
     discount_rate: float = 0.0,
     n_nodes: int | None = None,
+    progress: bool = False,
 ) -> Any:
     """Score every customer of a Dask summary frame: P(alive), expected purchases and CLV.
 
@@ -482,6 +530,11 @@ def score_customers(
         :func:`custvalue.clv.customer_lifetime_value`).
     n_nodes
         Quadrature order of the CLV (default automatic).
+    progress
+        Show a progress bar over the eager pass that gathers the distinct histories (see
+        :func:`unique_histories`) if tqdm is installed. The scores are lazy: follow their
+        ``compute()`` with Dask's own tools (``dask.diagnostics.ProgressBar``,
+        ``distributed.progress``).
 
     Returns
     -------
@@ -513,7 +566,10 @@ def score_customers(
     delta = float(discount_rate)
     if not (math.isfinite(delta) and delta >= 0):
         raise InvalidInputError(f"discount_rate must be finite and >= 0; got {discount_rate!r}")
-    table = _history_table(summary, transaction_model, h, delta, spend_model is not None, n_nodes)
+    check_progress(progress)
+    table = _history_table(
+        summary, transaction_model, h, delta, spend_model is not None, n_nodes, progress
+    )
     meta_cols: dict[str, Any] = {
         "customer_id": summary["customer_id"]._meta.to_numpy(),
         "probability_alive": np.empty(0),
