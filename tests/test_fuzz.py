@@ -876,6 +876,10 @@ REGRESSIONS: list[tuple[str, Callable[[], Any]]] = [
     ("simulate_bgnbd(rng=-1)", lambda: clv.simulate_bgnbd(BG.params, [1.0], rng=-1)),
     ("MigrationModel.simulate(rng=-1)", lambda: MM.simulate([0], 2, rng=-1)),
     ("continuous_discount_rate overflow", lambda: clv.continuous_discount_rate(1.0, 5e-324)),
+    # 1 + d rounds to 1 on a chain that never stops: the value system is singular
+    ("MigrationModel.value(d=5e-45)", lambda: MM.value([0.0, 1.0, 0.0, 0.0], 5e-45)),
+    ("MigrationModel.what_if(d=5e-45)",
+     lambda: MM.what_if(1, 2, 5e-324, [0.0, 1.0, 0.0, 0.0], 5.073578458319586e-45)),
     ("market_share([], [])", lambda: segments.market_share([], [])),
     ("tier_profiles length mismatch", lambda: segments.tier_profiles([0, 1], [1.0, 2.0], [1.0])),
     ("loyalty_ladder(referred=ragged)", lambda: segments.loyalty_ladder([1, 2], referred=_RAGGED)),

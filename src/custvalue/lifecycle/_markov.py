@@ -69,6 +69,11 @@ def posterior_mean(counts: FloatArray, prior: FloatArray) -> tuple[FloatArray, F
     return m, sd
 
 
+#: Largest condition number of ``I - P / (1 + d)`` accepted: the solution keeps a relative
+#: accuracy of about ``MAX_CONDITION * eps`` = 2e-6 (reached near ``d = 1e-10``).
+MAX_CONDITION = 1e10
+
+
 def discounted_value(
     P: FloatArray, rewards: FloatArray, discount_rate: float, horizon: int | None
 ) -> FloatArray:
@@ -78,10 +83,17 @@ def discounted_value(
     undiscounted); for ``horizon=None`` the infinite-horizon closed form
     ``V = (I - P / (1 + d))^-1 R`` (Pfeifer & Carraway 2000, eq. 7), which needs ``d > 0`` or
     a chain where reward stops (handled by the caller).
+
+    Raises ``numpy.linalg.LinAlgError`` when ``I - P / (1 + d)`` is singular or so badly
+    conditioned (``d`` near the rounding of ``1 + d`` on a chain that never stops) that the
+    solution would have no correct digits.
     """
     M = P / (1.0 + discount_rate)
     if horizon is None:
-        solved: FloatArray = np.linalg.solve(np.eye(P.shape[0]) - M, rewards).astype(np.float64)
+        system = np.eye(P.shape[0]) - M
+        if system.size and not np.linalg.cond(system) < MAX_CONDITION:
+            raise np.linalg.LinAlgError("the value system is numerically singular")
+        solved: FloatArray = np.linalg.solve(system, rewards).astype(np.float64)
         return solved
     total: FloatArray = rewards.astype(np.float64).copy()
     term: FloatArray = rewards.astype(np.float64).copy()
