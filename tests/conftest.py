@@ -59,3 +59,21 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> type[_Recorder]:
 
     monkeypatch.setitem(sys.modules, "tqdm.auto", FakeModule)
     return _Recorder
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """After a run with the fuzz targets, report how many inputs each one received."""
+    fuzz = sys.modules.get("test_fuzz")
+    calls: dict[str, int] = dict(getattr(fuzz, "CALLS", {}))
+    if not calls:
+        return
+    ordered = sorted(calls.items(), key=lambda item: (item[1], item[0]))
+    profile = settings.get_current_profile_name()
+    terminalreporter.write_sep(
+        "-",
+        f"fuzz inputs ({profile} profile): {sum(calls.values()):,} over {len(calls)} targets",
+    )
+    per_line = 3
+    cells = [f"{name} {count:,}" for name, count in ordered]
+    for i in range(0, len(cells), per_line):
+        terminalreporter.write_line("  " + " | ".join(cells[i : i + per_line]))
