@@ -945,6 +945,11 @@ def test_regression_quiet_numerics_at_extremes() -> None:
             - (p * x + q) * math.log(g + x * m)
         )
         assert float(GG.log_likelihood_per_customer(x, m)) == pytest.approx(direct, rel=1e-13)
+        # a discount rate whose quarter underflows (5e-324 / 4 == 0) is no discounting
+        args = (BG, [2.0], [20.0], [30.0])
+        tiny = clv.discounted_expected_transactions(*args, horizon=20.0, discount_rate=5e-324)
+        none = clv.discounted_expected_transactions(*args, horizon=20.0, discount_rate=0.0)
+        np.testing.assert_allclose(tiny, none, rtol=1e-12)
 
 
 def test_regression_empty_segmentation_shares_are_zero() -> None:

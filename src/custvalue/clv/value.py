@@ -115,10 +115,10 @@ def _n_nodes(u_max: float) -> int:
 
 def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, FloatArray]:
     """Invert u = ln(1 + s/c) + delta s / kappa for s >= 0; return s and ds/du."""
-    if delta == 0.0:
+    a = delta / _KAPPA
+    if a == 0.0:  # no discounting, or a rate so small that delta / kappa underflows
         s = c * np.expm1(u)
         return s, c + s
-    a = delta / _KAPPA
     with np.errstate(over="ignore"):
         s = np.minimum(c * np.expm1(u), u / a)  # both are >= the root (phi is concave)
     for _ in range(40):  # Newton from the right overshoots once, then increases monotonically
