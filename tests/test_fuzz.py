@@ -881,6 +881,8 @@ REGRESSIONS: list[tuple[str, Callable[[], Any]]] = [
     ("simulate_bgnbd(rng=-1)", lambda: clv.simulate_bgnbd(BG.params, [1.0], rng=-1)),
     ("MigrationModel.simulate(rng=-1)", lambda: MM.simulate([0], 2, rng=-1)),
     ("continuous_discount_rate overflow", lambda: clv.continuous_discount_rate(1.0, 5e-324)),
+    # found by the ci profile: all T = 0 (no information) and an overflowing spend start
+    ("BetaGeo.fit(T=0)", lambda: clv.BetaGeo.fit([0.0], [0.0], [0.0])),
     # 1 + d rounds to 1 on a chain that never stops: the value system is singular
     ("MigrationModel.value(d=5e-45)", lambda: MM.value([0.0, 1.0, 0.0, 0.0], 5e-45)),
     ("MigrationModel.what_if(d=5e-45)",
@@ -950,6 +952,12 @@ def test_regression_quiet_numerics_at_extremes() -> None:
             - (p * x + q) * math.log(g + x * m)
         )
         assert float(GG.log_likelihood_per_customer(x, m)) == pytest.approx(direct, rel=1e-13)
+        # frequencies whose squares overflow (the Gamma-Gamma start heuristic falls back)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CustValueWarning)
+            warnings.simplefilter("error", RuntimeWarning)
+            huge = clv.GammaGamma.fit([2.0**512, 2.0**512], [1.0, 3.0])
+        assert np.all(np.isfinite(huge.params.as_array()))
         # a discount rate whose quarter underflows (5e-324 / 4 == 0) is no discounting
         args = (BG, [2.0], [20.0], [30.0])
         tiny = clv.discounted_expected_transactions(*args, horizon=20.0, discount_rate=5e-324)

@@ -278,5 +278,10 @@ class _ProfileError(Exception):
 
 
 def starting_values(objective: SpendObjective) -> list[float]:
-    """Moment estimates refined to the profile-likelihood optimum (falls back gracefully)."""
-    return objective.profile_start(objective.moment_start())
+    """Moment estimates refined to the profile-likelihood optimum (falls back gracefully).
+
+    Extreme data (e.g. frequencies near 1e154, whose squares overflow) can make the heuristic's
+    sums non-finite; every step then falls back, so numpy's RuntimeWarnings are only noise.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return objective.profile_start(objective.moment_start())

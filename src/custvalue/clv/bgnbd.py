@@ -193,7 +193,8 @@ class BetaGeo(FittedModel):
         Raises
         ------
         InvalidInputError
-            For invalid histories or weights (message names the argument and index).
+            For invalid histories or weights (message names the argument and index), or when
+            every customer has ``T = 0``.
         ConvergenceError
             With ``strict=True``, when the fit does not converge.
 
@@ -215,6 +216,11 @@ class BetaGeo(FittedModel):
             raise InvalidInputError("frequency must hold at least one customer (weight > 0)")
         keep = w > 0
         (ux, utx, uT), uw, _ = collapse_rows(x[keep], t_x[keep], age[keep], weights=w[keep])
+        if not np.any(uT > 0):
+            raise InvalidInputError(
+                "T must be > 0 for at least one customer (weight > 0): histories observed for "
+                "no time (T = 0) carry no information about the parameters"
+            )
         total = float(uw.sum())
 
         objective = _HistoryObjective(ux, utx, uT, uw)
