@@ -961,6 +961,12 @@ def test_regression_quiet_numerics_at_extremes() -> None:
             warnings.simplefilter("error", RuntimeWarning)
             huge = clv.GammaGamma.fit([2.0**512, 2.0**512], [1.0, 3.0])
         assert np.all(np.isfinite(huge.params.as_array()))
+        # lifetimes' monthly discount (1 + rate)^i overflowing: those months are worth 0
+        legacy = clv.lifetimes_customer_lifetime_value(
+            BG, GG, [2.0], [10.0], [30.0], [25.0], months=105, monthly_discount_rate=862.0
+        )
+        assert np.all(np.isfinite(legacy))
+        assert np.all(legacy > 0)
         # a discount rate whose quarter underflows (5e-324 / 4 == 0) is no discounting
         args = (BG, [2.0], [20.0], [30.0])
         tiny = clv.discounted_expected_transactions(*args, horizon=20.0, discount_rate=5e-324)
