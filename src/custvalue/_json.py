@@ -15,11 +15,12 @@ from custvalue._persist import (
     dumps,
     encode_array,
     encode_float,
+    invalid_content,
     loads,
     require,
 )
 from custvalue._validation import as_array
-from custvalue.errors import InvalidInputError, InvalidTypeError, PersistenceError
+from custvalue.errors import InvalidTypeError, PersistenceError
 
 __all__ = [
     "ARRAY_EQ",
@@ -103,10 +104,8 @@ def decode_fields(cls: type[Any], payload: dict[str, Any]) -> Any:
         f.name: _decode_value(require(payload, f.name, dict, cls.__name__), hints[f.name], f.name)
         for f in attrs.fields(cls)
     }
-    try:
+    with invalid_content(cls.__name__):
         return cls(**kwargs)
-    except (InvalidInputError, InvalidTypeError) as exc:
-        raise PersistenceError(f"document does not hold a valid {cls.__name__}: {exc}") from None
 
 
 class JsonMixin:

@@ -8,15 +8,16 @@ Loading only parses JSON and checks it: nothing is ever imported or executed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from custvalue.errors import PersistenceError
+from custvalue.errors import CustValueError, PersistenceError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -25,8 +26,10 @@ __all__ = [
     "dumps",
     "encode_array",
     "encode_float",
+    "invalid_content",
     "loads",
     "require",
+    "require_array",
 ]
 
 #: Current schema version of every custvalue JSON document.
@@ -165,3 +168,21 @@ def loads(text: str | bytes, kind: str) -> dict[str, Any]:
         )
     payload = require(doc, "payload", dict, "document")
     return dict(payload)
+
+
+@contextlib.contextmanager
+def invalid_content(kind: str) -> Iterator[None]:
+    """Rebuild an object from a document: a validation error of the rebuilt object becomes a
+    :class:`PersistenceError` naming ``kind`` and the problem (others pass unchanged)."""
+    try:
+        yield
+    except PersistenceError:
+        raise
+    except CustValueError as exc:
+        raise PersistenceError(f"document does not hold a valid {kind}: {exc}") from None
+
+
+def require_array(doc: Mapping[str, Any], key: str, where: str) -> NDArray[Any]:
+    """The array stored under ``doc[key]`` (see :func:`decode_array`); ``PersistenceError`` if
+    missing or malformed."""
+    return decode_array(require(doc, key, dict, where), key)

@@ -36,7 +36,7 @@ from custvalue._transactions import (
     group_purchase_days,
 )
 from custvalue._validation import as_float_array, fail_at
-from custvalue.errors import CustValueError, InvalidInputError, PersistenceError
+from custvalue.errors import InvalidInputError
 from custvalue.time_units import TimeUnit, time_unit_days, time_unit_label
 
 __all__ = [
@@ -190,28 +190,18 @@ class CustomerSummary:
     def _from_payload(cls, payload: dict[str, Any]) -> CustomerSummary:
         where = "CustomerSummary"
         monetary = payload.get("monetary_value")
-        try:
+        with _persist.invalid_content(where):
             return cls(
-                customer_id=_persist.decode_array(
-                    _persist.require(payload, "customer_id", dict, where), "customer_id"
-                ),
-                frequency=_persist.decode_array(
-                    _persist.require(payload, "frequency", dict, where), "frequency"
-                ),
-                recency=_persist.decode_array(
-                    _persist.require(payload, "recency", dict, where), "recency"
-                ),
-                T=_persist.decode_array(_persist.require(payload, "T", dict, where), "T"),
+                customer_id=_persist.require_array(payload, "customer_id", where),
+                frequency=_persist.require_array(payload, "frequency", where),
+                recency=_persist.require_array(payload, "recency", where),
+                T=_persist.require_array(payload, "T", where),
                 monetary_value=None
                 if monetary is None
                 else _persist.decode_array(monetary, "monetary_value"),
                 observation_end=_persist.require(payload, "observation_end", str, where),
                 time_unit=_persist.require(payload, "time_unit", str, where),
             )
-        except PersistenceError:
-            raise
-        except CustValueError as exc:
-            raise PersistenceError(f"{where}: invalid content: {exc}") from None
 
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (bit-exact round trip, no pickle)."""
@@ -345,21 +335,15 @@ class CalibrationHoldout:
         calibration = CustomerSummary._from_payload(
             _persist.require(payload, "calibration", dict, where)
         )
-        try:
+        with _persist.invalid_content(where):
             return cls(
                 calibration=calibration,
-                holdout_frequency=_persist.decode_array(
-                    _persist.require(payload, "holdout_frequency", dict, where), "holdout_frequency"
-                ),
+                holdout_frequency=_persist.require_array(payload, "holdout_frequency", where),
                 holdout_spend=None
                 if spend is None
                 else _persist.decode_array(spend, "holdout_spend"),
                 observation_end=_persist.require(payload, "observation_end", str, where),
             )
-        except PersistenceError:
-            raise
-        except CustValueError as exc:
-            raise PersistenceError(f"{where}: invalid content: {exc}") from None
 
     def _repr_html_(self) -> str:
         cols = self.calibration._columns()

@@ -309,7 +309,7 @@ def test_json_round_trip_of_any_parameters(params: tuple[float, float, float]) -
 def test_from_json_rejects_bad_documents() -> None:
     doc = json.loads(GammaGamma(CDNOW_PARAMS).to_json())
     doc["payload"]["params"]["q"] = -1.0
-    with pytest.raises(PersistenceError, match="invalid parameters"):
+    with pytest.raises(PersistenceError, match="valid GammaGamma: q must be positive"):
         GammaGamma.from_json(json.dumps(doc))
     with pytest.raises(PersistenceError):
         GammaGamma.from_json('{"format": "custvalue", "kind": "BetaGeo"')

@@ -24,7 +24,7 @@ from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, v
 from custvalue.clv import _bgnbd_kernels as kernels
 from custvalue.clv._fitted import COVARIANCE_EQ, FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
-from custvalue.errors import InvalidInputError, PersistenceError
+from custvalue.errors import InvalidInputError
 
 __all__ = ["BetaGeo", "BetaGeoParams"]
 
@@ -410,14 +410,12 @@ class BetaGeo(FittedModel):
         """
         payload = _persist.loads(text, "BetaGeo")
         raw = _persist.require(payload, "params", dict, "payload")
-        try:
-            values = {
-                n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
-                for n in PARAM_NAMES
-            }
+        values = {
+            n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
+            for n in PARAM_NAMES
+        }
+        with _persist.invalid_content("BetaGeo"):
             params = BetaGeoParams(**values)
-        except InvalidInputError as exc:
-            raise PersistenceError(f"invalid parameters in document: {exc}") from None
         return cls(params, **fit_from_payload(payload.get("fit"), len(PARAM_NAMES)))
 
 

@@ -40,7 +40,6 @@ from custvalue.errors import (
     InvalidInputError,
     InvalidTypeError,
     ModelAssumptionWarning,
-    PersistenceError,
 )
 
 __all__ = [
@@ -457,10 +456,8 @@ class GammaGamma(FittedModel):
         doc = _persist.loads(text, "GammaGamma")
         params = _persist.require(doc, "params", dict, "payload")
         values = {k: _persist.decode_float(params.get(k), k) for k in _NAMES}
-        try:
+        with _persist.invalid_content("GammaGamma"):
             parsed = GammaGammaParams(**values)
-        except InvalidInputError as exc:
-            raise PersistenceError(f"invalid parameters: {exc}") from None
         excluded = doc.get("n_excluded")
         return cls(
             params=parsed,

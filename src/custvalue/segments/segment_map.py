@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue.errors import InvalidInputError, InvalidTypeError, PersistenceError
+from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
 from custvalue.segments._table import Segmentation, make_segmentation
 from custvalue.segments.rfm import RFMScores
@@ -248,11 +248,9 @@ class SegmentMap:
         k = _persist.require(p, "k", int, w)
         use_monetary = _persist.require(p, "use_monetary", bool, w)
         priority = _persist.require(p, "priority", bool, w)
-        try:
+        with _persist.invalid_content(w):
             rules = [SegmentRule(segment, **ranges) for segment, ranges in fields]
             return cls(rules=rules, k=k, use_monetary=use_monetary, priority=priority)
-        except (InvalidInputError, InvalidTypeError) as exc:
-            raise PersistenceError(f"document does not hold a valid {w}: {exc}") from None
 
 
 #: The widely used recency-frequency segment map (k = 5): all 25 cells exactly once.
