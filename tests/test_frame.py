@@ -206,6 +206,20 @@ def test_to_frame_segment_results(backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_to_frame_bootstrap_replicates(backend: str) -> None:
+    pytest.importorskip(backend)
+    from custvalue.clv import GammaGamma, bootstrap
+    from custvalue.datasets import load_cdnow_summary
+
+    s = load_cdnow_summary()
+    boot = bootstrap(GammaGamma, s.frequency, s.monetary_value, n_resamples=4, rng=3)
+    frame = to_frame(boot, backend)
+    assert list(frame.columns) == ["p", "q", "gamma", "converged"]
+    np.testing.assert_array_equal(_column(frame, "q"), boot.params[:, 1])
+    assert _column(frame, "converged").tolist() == [True] * 4
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_to_frame_lifecycle_results(backend: str) -> None:
     pytest.importorskip(backend)
     P = [[0.0, 0.6, 0.0, 0.4], [0.0, 0.8, 0.2, 0.0], [0.0, 0.3, 0.4, 0.3], [0, 0, 0, 1]]

@@ -432,6 +432,12 @@ def _result_columns(result: Any) -> Columns:
         if result.holdout_spend is not None:
             cols["holdout_spend"] = result.holdout_spend
         return cols
+    from custvalue.clv.resampling import BootstrapResult
+
+    if isinstance(result, BootstrapResult):  # one row per replicate
+        cols = {name: result.params[:, i] for i, name in enumerate(result.names)}
+        cols["converged"] = result.converged
+        return cols
     found = _segment_columns(result)
     if found is None:
         found = _lifecycle_columns(result)
@@ -446,10 +452,11 @@ def _result_columns(result: Any) -> Columns:
         return cols
     raise InvalidTypeError(
         f"to_frame does not know how to tabulate {type(result).__name__}; supported: "
-        "CustomerSummary, CalibrationHoldout, segment results (SegmentTable, Segmentation, "
-        "CustomerPyramid, RFMScores, LorenzCurve), lifecycle results (StageAssignment, "
-        "StageHistory, MigrationModel, MigrationEstimate, StageValue, AbsorbingFacts, "
-        "RepurchaseTree, RepurchasePosterior, IntentSummary), or a mapping of 1-D arrays"
+        "CustomerSummary, CalibrationHoldout, BootstrapResult, segment results "
+        "(SegmentTable, Segmentation, CustomerPyramid, RFMScores, LorenzCurve), lifecycle "
+        "results (StageAssignment, StageHistory, MigrationModel, MigrationEstimate, "
+        "StageValue, AbsorbingFacts, RepurchaseTree, RepurchasePosterior, IntentSummary), "
+        "or a mapping of 1-D arrays"
     )
 
 
@@ -460,7 +467,9 @@ def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: 
     ----------
     result
         One of: :class:`~custvalue.summary.CustomerSummary`,
-        :class:`~custvalue.summary.CalibrationHoldout`; segment results
+        :class:`~custvalue.summary.CalibrationHoldout`;
+        :class:`~custvalue.clv.BootstrapResult` (one row per replicate: the parameters and
+        ``converged``); segment results
         (:class:`~custvalue.segments.SegmentTable`: one row per segment;
         :class:`~custvalue.segments.Segmentation`, :class:`~custvalue.segments.CustomerPyramid`,
         :class:`~custvalue.segments.RFMScores`: one row per customer;
