@@ -211,3 +211,16 @@ def test_summary_html_and_json(cdnow: Any) -> None:
     back = BootstrapResult.from_json(boot.to_json())
     assert back == boot
     assert back.to_json() == boot.to_json()
+
+
+def test_broadcast_data_resamples_customers(synthetic: Any) -> None:
+    """A scalar argument (e.g. every customer made 3 repeat purchases) is one value per
+    customer: the customers are resampled, not the single scalar."""
+    m = np.random.default_rng(0).gamma(6.0, 5.0, 300)
+    with warnings.catch_warnings():  # equal frequencies identify p and gamma poorly
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scalar = bootstrap(GammaGamma, 3, m, n_resamples=3, rng=8)
+        full = bootstrap(GammaGamma, np.full(300, 3), m, n_resamples=3, rng=8)
+    assert scalar == full
+    assert scalar.n_customers == 300
+    assert not np.allclose(scalar.params[0], scalar.estimate)  # replicates really resample

@@ -238,14 +238,17 @@ def bootstrap(
     check_progress(progress)
 
     estimate = model.fit(*data, weights=weights)
-    n_rows = int(np.size(data[0]))
+    # The fit has validated the data: one row per customer, the arrays broadcast together.
+    rows = tuple(
+        a.reshape(-1) for a in np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in data))
+    )
+    n_rows = rows[0].size
     if weights is None:
-        total = float(n_rows)
-        p = np.full(n_rows, 1.0 / n_rows)
+        w = np.ones(n_rows)
     else:
-        w = np.broadcast_to(as_float_array(weights, "weights", lower=0), np.shape(data[0]))
-        total = float(w.sum())
-        p = w.reshape(-1) / total
+        w = np.broadcast_to(as_float_array(weights, "weights", lower=0), n_rows)
+    total = float(w.sum())
+    p = w / total
     n_draw = max(1, round(total))
     start = estimate.params
 
@@ -254,10 +257,10 @@ def bootstrap(
     bar = progress_bar(progress, total=count, desc=f"bootstrap {name}", unit="replicate")
     try:
         for i in range(count):
-            counts = gen.multinomial(n_draw, p).astype(np.float64).reshape(np.shape(data[0]))
+            counts = gen.multinomial(n_draw, p).astype(np.float64)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", CustValueWarning)
-                fitted = _refit(model, data, counts, start)
+                fitted = _refit(model, rows, counts, start)
             params[i] = fitted.params.as_array()
             converged[i] = fitted.diagnostics is not None and fitted.diagnostics.converged
             bar.update(1)
@@ -281,11 +284,11 @@ def bootstrap(
 
 
 def _refit(
-    model: FittedClass, data: tuple[ArrayLike, ...], counts: FloatArray, start: Any
+    model: FittedClass, rows: tuple[FloatArray, ...], counts: FloatArray, start: Any
 ) -> BetaGeo | GammaGamma:
     if model is BetaGeo:
-        return BetaGeo.fit(*data, weights=counts, initial=start)
-    if not np.any(counts[np.asarray(data[0]) > 0]):
+        return BetaGeo.fit(*rows, weights=counts, initial=start)
+    if not np.any(counts[rows[0] > 0]):
         # No repeat buyer drawn: the Gamma-Gamma model has nothing to fit.
         return GammaGamma(start, diagnostics=None)
-    return GammaGamma.fit(*data, weights=counts)
+    return GammaGamma.fit(*rows, weights=counts)
