@@ -132,7 +132,12 @@ def test_score_frame_adds_every_output_and_keeps_rows(backend: str) -> None:
     order = rng.permutation(s.n_customers)[:300]  # any row order, any subset
     cols = {k: v[order] for k, v in s._columns().items()}
     frame = _frame(backend, {"cust": cols.pop("customer_id"), **cols})
+    before = {name: _column(frame, name).copy() for name in frame.columns}
     out = score(frame, BG, GG, horizon=52.0, discount_rate=RATE)
+    # the caller's frame is not modified: same columns, same values
+    assert list(frame.columns) == list(before)
+    for name, values in before.items():
+        np.testing.assert_array_equal(_column(frame, name), values)
     assert type(out) is type(frame)
     assert list(out.columns) == [
         "cust", "frequency", "recency", "T", "monetary_value",

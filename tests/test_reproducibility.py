@@ -220,7 +220,7 @@ NO_ARRAYS = {
     "continuous_discount_rate": "two scalars",
     "allowed_matrix": "no input",
     "tarp_tree": "scalar rates",
-    "score": "DataFrame adapter: tests/test_frame.py checks frames are not modified",
+    "score": "DataFrame adapter: tests/test_frame.py checks the caller's frame is unchanged",
 }
 
 
