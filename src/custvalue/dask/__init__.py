@@ -43,13 +43,13 @@ from dask.delayed import delayed as _delayed  # type: ignore[import-not-found,un
 from numpy.typing import NDArray
 
 from custvalue._collapse import collapse_rows
-from custvalue._dask_reduce import reduce_partitions
 from custvalue._progress import check_progress
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_float_array
 from custvalue.clv.bgnbd import BetaGeo
 from custvalue.clv.gamma_gamma import GammaGamma
 from custvalue.clv.value import customer_lifetime_value, discounted_expected_transactions
+from custvalue.dask._reduce import reduce_partitions
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.summary import TimeUnit, _summarize, time_unit_days, time_unit_label
 

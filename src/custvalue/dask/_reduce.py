@@ -11,7 +11,7 @@ reports through :func:`custvalue._progress.progress_bar` (tqdm, if installed):
   ``distributed.as_completed``, stay on the workers and are merged there with
   ``Client.submit``.
 
-Imported only by :mod:`custvalue.dask` (it needs the ``[dask]`` extra).
+Part of :mod:`custvalue.dask` (it needs the ``[dask]`` extra).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dask.base import get_scheduler  # type: ignore[import-not-found,unused-igno
 from dask.callbacks import Callback  # type: ignore[import-not-found,unused-ignore]
 from dask.delayed import delayed as _delayed  # type: ignore[import-not-found,unused-ignore]
 
-from custvalue._progress import ProgressBar, check_progress, progress_bar
+from custvalue._progress import ProgressBar, progress_bar
 
 __all__ = ["reduce_partitions"]
 
@@ -87,7 +87,7 @@ def reduce_partitions(
     split_every
         Fan-in of the merge tree (>= 2).
     progress
-        Show a progress bar (see the module docstring).
+        Show a progress bar (see the module docstring); callers validate it.
     desc
         Label of the progress bar.
 
@@ -96,7 +96,7 @@ def reduce_partitions(
     list
         The merged value of each list, in order.
     """
-    client = _distributed_client() if check_progress(progress) else None
+    client = _distributed_client() if progress else None
     if client is None:
         graphs = [_tree(list(parts), merge, split_every) for parts in part_lists]
         with _task_bar(desc) if progress else contextlib.nullcontext():
