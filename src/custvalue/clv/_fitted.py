@@ -21,8 +21,10 @@ from custvalue.errors import PersistenceError
 
 __all__ = ["COVARIANCE_EQ", "FittedModel", "fit_from_payload", "fit_to_payload"]
 
+FloatArray = NDArray[np.float64]
 
-def _covariance_eq(left: NDArray[np.float64] | None, right: NDArray[np.float64] | None) -> bool:
+
+def _covariance_eq(left: FloatArray | None, right: FloatArray | None) -> bool:
     if left is None or right is None:
         return left is right
     return bool(np.array_equal(left, right, equal_nan=True))
@@ -31,7 +33,6 @@ def _covariance_eq(left: NDArray[np.float64] | None, right: NDArray[np.float64] 
 #: attrs ``eq`` of the ``covariance`` field: exact, NaN equal to NaN (undefined errors).
 COVARIANCE_EQ = attrs.cmp_using(eq=_covariance_eq)
 
-FloatArray = NDArray[np.float64]
 #: Two-sided 95% normal quantile.
 Z95 = 1.959963984540054
 _NUMBER = (int, float, str)

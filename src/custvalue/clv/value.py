@@ -384,10 +384,9 @@ def lifetimes_customer_lifetime_value(
         grid = times.astype(np.float64)
         cum = np.zeros((steps.size + 1, xu.size))
         cum[1:] = _checked(transaction_model.expected_purchases(grid[:, None], xu, tu, Tu), xu.size)
-        for k, t in enumerate(times):
-            # (1 + rate)^i overflows for huge rates: that month is then worth 0 (the limit)
-            with np.errstate(over="ignore"):
-                discount = (1.0 + rate) ** (t / factor)
-            det = det + (cum[k + 1] - cum[k]) / discount
+        # (1 + rate)^i overflows for huge rates: that month is then worth 0 (the limit)
+        with np.errstate(over="ignore"):
+            for k, t in enumerate(times):
+                det = det + (cum[k + 1] - cum[k]) / (1.0 + rate) ** (t / factor)
     out: FloatArray = spend * det[inverse].reshape(shape)
     return out
