@@ -322,3 +322,17 @@ def adversarial_scalars(draw: st.DrawFn) -> Any:
             st.floats(-1e3, 1e3),
         )
     )
+
+
+@st.composite
+def refund_logs(draw: st.DrawFn, *, max_rows: int = 30) -> dict[str, Any]:
+    """A transaction log whose amounts are whole numbers, some negative (refunds) or zero.
+
+    Whole-number amounts make every per-day sum exact, so ``returns="net"`` can be compared
+    bit for bit with a log netted by hand. Keys as :func:`transaction_logs`.
+    """
+    log = draw(transaction_logs(max_rows=max_rows, max_customers=5, max_days=20))
+    n = log["customer_id"].size
+    amounts = draw(st.lists(st.integers(-50, 100), min_size=n, max_size=n))
+    log["monetary"] = np.asarray(amounts, dtype=np.float64)
+    return log

@@ -309,7 +309,7 @@ AMOUNTS = [1.0, 2.0, 3.0, 4.0]
         (
             {"date": ["2024-01-01", "2024-01-02", "2024-01-03", "20240104"]},
             InvalidInputError,
-            ["date", "years 1 and 9999", "index 3"],
+            ["date", "date_format='%Y%m%d'", "index 3", "customer_id 4"],
         ),
         (
             {"date": ["2024-01-01", "2024-01-02T10:00+02:00", "2024-01-03", "2024-01-04"]},
@@ -368,7 +368,12 @@ AMOUNTS = [1.0, 2.0, 3.0, 4.0]
         (
             {"observation_end": "2023-12-31"},
             InvalidInputError,
-            ["observation_end (2023-12-31)", "before the first purchase", "index 0", "2024-01-01"],
+            [
+                "observation_end (2023-12-31)",
+                "before the first purchase",
+                "customer_id 1",
+                "2024-01-01",
+            ],
         ),
         ({"observation_end": "someday"}, InvalidInputError, ["observation_end", "'someday'"]),
         (

@@ -2,23 +2,31 @@
 
 Used by :mod:`custvalue.summary` and the command line. Everything here works on whole numpy
 arrays: the only Python loops are over *object* arrays (Python ``date`` objects, mixed id
-types), whose elements cannot be converted any other way.
+types) and over the *distinct* values of a ``date_format`` column.
 
 Conventions
 -----------
 - Customer ids become ``int64`` (integer input, or an object array holding only integers) or
-  ``str`` (everything else). Ids of other types are compared through ``str()``; two distinct
-  ids with the same ``str()`` (``1`` and ``"1"``) are an error, never silently merged.
+  ``str`` (everything else), with surrounding whitespace stripped. ``bytes`` ids are decoded as
+  UTF-8. Ids of other types are compared through ``str()``; two distinct ids with the same
+  ``str()`` (``1`` and ``"1"``) are an error, never silently merged. Ids longer than
+  :data:`MAX_ID_LENGTH` characters are refused (numpy string arrays are fixed-width, so one
+  huge id would multiply the memory of every row).
 - Dates become whole days since 1970-01-01 (``int64``), i.e. they are floored to the calendar
-  day. ``datetime`` objects with a time zone keep their local (wall-clock) date; ISO strings
-  with a UTC offset are rejected, because their calendar day is ambiguous.
+  day. Text is stripped of surrounding whitespace and must be a full ISO 8601 date
+  ``YYYY-MM-DD`` (optionally followed by a time), or match ``date_format`` (``strftime``
+  codes). Partial dates (``"2024"``, ``"2024-01"``) and words (``"today"``, ``"now"``) are
+  refused, never read as 1 January or the current date.
+- Time zones: a date is the **wall-clock calendar day where it was recorded**. Aware datetimes
+  (Python, pandas, Polars, PyArrow, Dask) keep their local date: the zone is dropped, never
+  converted to UTC. ISO strings with a UTC offset (``Z``, ``+02:00``) are refused, because
+  their calendar day is ambiguous; naive values are taken as they are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -29,7 +37,11 @@ from custvalue.errors import InvalidInputError, InvalidTypeError
 __all__ = [
     "DAY_MAX",
     "DAY_MIN",
+    "MAX_ID_LENGTH",
+    "RETURNS",
     "PurchaseDays",
+    "Returns",
+    "apply_returns",
     "coerce_date_scalar",
     "coerce_dates",
     "coerce_ids",
@@ -43,10 +55,21 @@ FloatArray = NDArray[np.float64]
 #: Smallest and largest accepted day (0001-01-01 and 9999-12-31, in days since 1970-01-01).
 DAY_MIN = int(np.datetime64("0001-01-01", "D").astype(np.int64))
 DAY_MAX = int(np.datetime64("9999-12-31", "D").astype(np.int64))
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+#: Longest accepted customer id, in characters.
+MAX_ID_LENGTH = 256
+#: Longest text accepted as one date (longer values cannot be dates; refused before any copy).
+_MAX_DATE_LENGTH = 64
+
+#: How negative amounts (refunds, returns) are read; see :func:`apply_returns`.
+Returns = Literal["error", "net", "drop"]
+RETURNS: tuple[str, ...] = ("error", "net", "drop")
 
 _DATE_HELP = (
-    "must be dates (numpy datetime64, datetime.date/datetime, or ISO 8601 strings "
-    "'YYYY-MM-DD[Thh:mm[:ss]]' without a UTC offset)"
+    "must be dates (numpy datetime64, datetime.date/datetime, or ISO 8601 text "
+    "'YYYY-MM-DD[Thh:mm[:ss]]' without a UTC offset; pass date_format= with strftime codes, "
+    "e.g. date_format='%Y%m%d' or '%d/%m/%Y', for other layouts)"
 )
 
 
@@ -57,6 +80,12 @@ def _single(n: int, index: int) -> NDArray[np.bool_]:
 
 
 def _as_1d(values: ArrayLike, name: str) -> NDArray[Any]:
+    """A 1-D array; lists and tuples become object arrays (never a fixed-width copy sized by
+    their longest string)."""
+    if isinstance(values, (list, tuple)) and not all(
+        isinstance(v, (int, float, np.number)) for v in values
+    ):
+        return np.fromiter(values, dtype=object, count=len(values))
     try:
         arr = np.asarray(values)
     except (TypeError, ValueError) as exc:
@@ -75,57 +104,98 @@ def _is_missing(value: Any) -> bool:
         return True
 
 
+def _mask(func: Any, arr: NDArray[Any]) -> NDArray[np.bool_]:
+    """Element-wise predicate over an object array."""
+    out: NDArray[np.bool_] = np.frompyfunc(func, 1, 1)(arr).astype(bool)
+    return out
+
+
+def _decode_utf8(arr: NDArray[Any], name: str) -> NDArray[Any]:
+    """Decode the ``bytes`` elements of an object array (or a bytes array) as UTF-8."""
+
+    def decode(v: Any) -> Any:
+        if isinstance(v, (bytes, np.bytes_)):
+            try:
+                return bytes(v).decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+        return v
+
+    out = np.frompyfunc(decode, 1, 1)(arr.astype(object))
+    fail_at(name, "must be valid UTF-8 when given as bytes", arr, _mask(_is_missing, out))
+    return np.asarray(out, dtype=object)
+
+
+def _text_lengths(arr: NDArray[Any]) -> NDArray[np.int64]:
+    """Length of each element of a ``str`` or all-``str`` object array."""
+    if arr.dtype.kind == "U":
+        lengths: NDArray[np.int64] = np.char.str_len(arr).astype(np.int64)
+        return lengths
+    return np.asarray(np.frompyfunc(len, 1, 1)(arr), dtype=np.int64)
+
+
+def _check_id_length(arr: NDArray[Any], name: str) -> None:
+    if arr.dtype.kind == "U" and arr.dtype.itemsize // 4 <= MAX_ID_LENGTH:
+        return
+    fail_at(
+        name,
+        f"must be at most {MAX_ID_LENGTH} characters long (a longer value is not an id; "
+        "check the column and the delimiter)",
+        arr,
+        _text_lengths(arr) > MAX_ID_LENGTH,
+    )
+
+
+def _text_ids(arr: NDArray[Any], name: str) -> NDArray[np.str_]:
+    """Stripped ``str`` ids from a ``str`` or all-``str`` object array (length checked first)."""
+    _check_id_length(arr, name)
+    text = np.char.strip(arr.astype(str))
+    fail_at(name, "must not be empty (missing id)", arr, text == "")
+    out: NDArray[np.str_] = text
+    return out
+
+
 def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     """Return customer ids as a 1-D ``int64`` or ``str`` array (see the module conventions)."""
-    arr = None
-    if isinstance(values, (list, tuple)):
-        # np.asarray would turn [1, "1"] into two equal strings and tuples into a 2-D array:
-        # keep its result only for purely numeric (or boolean) lists.
+    if isinstance(values, (list, tuple)) and all(type(v) is int for v in values):
         try:
-            probe = np.asarray(values)
-        except (TypeError, ValueError):
-            probe = None
-        if probe is None or probe.size == 0 or probe.dtype.kind not in "iufb":
-            arr = np.fromiter(values, dtype=object, count=len(values))
-    if arr is None:
-        arr = _as_1d(values, name)
+            return np.asarray(values, dtype=np.int64).reshape(-1)
+        except OverflowError:
+            pass  # the object path names the value
+    arr = _as_1d(values, name)
     kind = arr.dtype.kind
     if kind in "iu":
         if kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
             fail_at(name, "must fit in int64", arr, arr > np.iinfo(np.int64).max)
         return arr.astype(np.int64)
     if kind == "S":
-        arr = np.char.decode(arr, "utf-8")
-        kind = "U"
+        arr = _decode_utf8(arr, name)
+        kind = "O"
     if kind == "U":
-        fail_at(name, "must not be empty (missing id)", arr, arr == "")
-        return arr
+        return _text_ids(arr, name)
     if kind != "O":
         raise InvalidTypeError(
             f"{name} must hold integers or strings; got dtype {arr.dtype}"
             + (" (convert whole-number float ids with .astype(np.int64))" if kind == "f" else "")
         )
-    missing = np.frompyfunc(_is_missing, 1, 1)(arr).astype(bool)
-    fail_at(name, "must not be missing (None/NaN)", arr, missing)
-    numeric = np.frompyfunc(lambda v: isinstance(v, (float, bool, np.floating, np.bool_)), 1, 1)
-    fail_at(name, "must not hold floats or booleans", arr, numeric(arr).astype(bool))
+    fail_at(name, "must not be missing (None/NaN)", arr, _mask(_is_missing, arr))
+    numeric = _mask(lambda v: isinstance(v, (float, bool, np.floating, np.bool_)), arr)
+    fail_at(name, "must not hold floats or booleans", arr, numeric)
+    if _mask(lambda v: isinstance(v, (bytes, np.bytes_)), arr).any():
+        arr = _decode_utf8(arr, name)
 
     def _is_int(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
-    is_int = np.frompyfunc(_is_int, 1, 1)(arr).astype(bool)
-    if is_int.all():
+    if _mask(_is_int, arr).all():
         try:
             return arr.astype(np.int64)
         except OverflowError:
             raise InvalidInputError(f"{name} holds an integer that does not fit in int64") from None
-    is_str = np.frompyfunc(lambda v: isinstance(v, str), 1, 1)(arr).astype(bool)
-    empty = np.frompyfunc(lambda v: isinstance(v, str) and not v, 1, 1)(arr).astype(bool)
-    fail_at(name, "must not be empty (missing id)", arr, empty)
-    if is_str.all():
-        all_text: NDArray[np.str_] = arr.astype(str)
-        return all_text
-    text = np.array([str(v) for v in arr.tolist()], dtype=str)
+    if _mask(lambda v: isinstance(v, str), arr).all():
+        return _text_ids(arr, name)
+    as_text = np.frompyfunc(lambda v: v.strip() if isinstance(v, str) else str(v), 1, 1)(arr)
+    text = _text_ids(as_text, name)
     # Mixed or non-str ids are compared through str(): refuse two different ids that read alike.
     seen: dict[str, tuple[int, Any]] = {}
     for i, (key, value) in enumerate(zip(text.tolist(), arr.tolist(), strict=True)):
@@ -133,6 +203,8 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
             hash(value)
         except TypeError:
             fail_at(name, "must hold hashable ids", arr, _single(arr.size, i))
+        if isinstance(value, str):
+            value = value.strip()
         first = seen.setdefault(key, (i, value))
         if first[1] is not value and (type(first[1]) is not type(value) or first[1] != value):
             raise InvalidInputError(
@@ -142,76 +214,190 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     return text
 
 
+def _iso_shape(text: NDArray[np.str_]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """``(ok, offset)`` for stripped ``str`` text: ``ok`` where it starts ``YYYY-MM-DD`` and
+    has no UTC offset; ``offset`` where it carries one (``Z``, ``+hh:mm``, ``-hh:mm``)."""
+    n = text.size
+    width = max(text.dtype.itemsize // 4, 10)
+    chars = text.astype(f"U{width}").view("U1").reshape(n, width)
+    digit = (chars >= "0") & (chars <= "9")
+    dash = chars == "-"
+    ok = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & dash[:, 4] & dash[:, 7]
+    tail = chars[:, 10:]
+    offset = ((tail == "Z") | (tail == "z") | (tail == "+") | (tail == "-")).any(axis=1)
+    return ok & ~offset, ok & offset
+
+
 def parse_iso_days(text: NDArray[Any]) -> tuple[IntArray, int | None]:
     """Parse a 1-D string or object array of ISO dates into days since 1970-01-01.
 
-    Returns ``(days, first_bad)``: ``first_bad`` is the index of the first value numpy cannot
-    parse (``days`` is then empty), else ``None``. Missing values (``""``, ``"NaT"``) parse to
-    NaT, which the caller must check; days come back as ``int64`` with NaT as its minimum.
+    Returns ``(days, first_bad)``: ``first_bad`` is the index of the first value that is not
+    a full ISO date without UTC offset (``days`` is then empty), else ``None``. Surrounding
+    whitespace is ignored. Missing values (``""``, ``"NaT"``) parse to NaT, which the caller
+    must check; days come back as ``int64`` with NaT as its minimum. No warning is raised or
+    filtered: the text is checked before numpy parses it.
     """
+    if text.dtype.kind == "O":
+        lengths = _text_lengths(text)
+        too_long = lengths > _MAX_DATE_LENGTH
+        if too_long.any():
+            return np.empty(0, dtype=np.int64), int(np.flatnonzero(too_long)[0])
+    stripped: NDArray[np.str_] = np.char.strip(text.astype(str))
+    if stripped.size == 0:
+        return np.empty(0, dtype=np.int64), None
+    missing = (stripped == "") | (stripped == "NaT")
+    ok, _ = _iso_shape(stripped)
+    bad = ~(ok | missing)
+    if bad.any():
+        return np.empty(0, dtype=np.int64), int(np.flatnonzero(bad)[0])
 
-    def parse(chunk: NDArray[Any]) -> IntArray | None:
-        with warnings.catch_warnings():
-            # numpy only *warns* about UTC offsets ("...Z", "+02:00"); we refuse them.
-            warnings.simplefilter("error", UserWarning)
-            warnings.simplefilter("error", DeprecationWarning)
-            try:
-                return chunk.astype("datetime64[D]").astype(np.int64)
-            except (ValueError, TypeError, OverflowError, UserWarning, DeprecationWarning):
-                return None
+    def parse(chunk: NDArray[np.str_]) -> IntArray | None:
+        try:
+            return chunk.astype("datetime64[D]").astype(np.int64)
+        except (ValueError, TypeError, OverflowError):
+            return None
 
-    days = parse(text)
+    days = parse(stripped)
     if days is not None:
         return days, None
     # Bisect for the first failing element: O(n) work in total, all vectorised.
-    lo, hi = 0, text.size  # text[:lo] parses; text[:hi] does not
+    lo, hi = 0, stripped.size  # stripped[:lo] parses; stripped[:hi] does not
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if parse(text[lo:mid]) is not None:
+        if parse(stripped[lo:mid]) is not None:
             lo = mid
         else:
             hi = mid
     return np.empty(0, dtype=np.int64), lo
 
 
-def _normalise_date_object(value: Any) -> Any:
-    """An object-array element ready for numpy: aware datetimes lose their zone (wall date)."""
+def _date_text(value: Any) -> Any:
+    """An object-array element as text for the ISO parser: date-like objects become their
+    (local, wall-clock) ISO date; strings stay; anything else becomes ``None`` (a bad type)."""
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, (str, dt.date, np.datetime64)):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return "NaT" if np.isnat(value) else str(value.astype("datetime64[D]"))
+    if isinstance(value, str):
         return value
-    return None  # caught as a bad type by the caller
+    return None
 
 
-def coerce_dates(values: ArrayLike, name: str = "date") -> IntArray:
-    """Return dates as whole days since 1970-01-01 (``int64``), floored to the calendar day."""
+def _bad_date(name: str, arr: NDArray[Any], index: int, ids: NDArray[Any] | None) -> None:
+    value = arr[index]
+    hint = ""
+    text = str(value).strip()
+    if text.isdigit() and len(text) == 8:
+        hint = " (compact dates such as '20150201' need date_format='%Y%m%d')"
+    elif text.lower() in ("today", "now", "yesterday", "tomorrow"):
+        hint = " (words are not dates)"
+    elif len(text) < 10 and text[:4].isdigit():
+        hint = " (a partial date is not a day)"
+    elif text[10:] and any(c in text[10:] for c in "Zz+-"):
+        hint = " (refused: the calendar day of a time with a UTC offset is ambiguous)"
+    fail_at(name, _DATE_HELP + hint, arr, _single(arr.size, index), ids=ids)
+
+
+def _strptime_days(
+    arr: NDArray[Any], name: str, date_format: str, ids: NDArray[Any] | None
+) -> IntArray:
+    """Parse text (or integers such as 20150201) with ``strptime``, once per distinct value."""
+    if arr.dtype.kind == "O":
+        ok = _mask(lambda v: isinstance(v, (str, int, np.integer)), arr)
+        ok &= ~_mask(lambda v: isinstance(v, (bool, np.bool_)), arr)
+        fail_at(name, _DATE_HELP, arr, ~ok, ids=ids)
+        too_long = _mask(lambda v: isinstance(v, str) and len(v) > _MAX_DATE_LENGTH, arr)
+        fail_at(name, _DATE_HELP, arr, too_long, ids=ids)
+    elif arr.dtype.kind == "U" and arr.dtype.itemsize // 4 > _MAX_DATE_LENGTH:
+        fail_at(name, _DATE_HELP, arr, np.char.str_len(arr) > _MAX_DATE_LENGTH, ids=ids)
+    text: NDArray[np.str_] = np.char.strip(arr.astype(str))
+    uniq, inverse = np.unique(text, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    parsed = np.empty(uniq.size, dtype=np.int64)
+    for j, value in enumerate(uniq.tolist()):
+        try:
+            stamp = dt.datetime.strptime(value, date_format)
+        except ValueError:
+            first = int(np.flatnonzero(inverse == j)[0])
+            fail_at(
+                name,
+                f"must match date_format={date_format!r}",
+                arr,
+                _single(arr.size, first),
+                ids=ids,
+            )
+            raise  # pragma: no cover - fail_at raised
+        parsed[j] = stamp.date().toordinal() - _EPOCH_ORDINAL
+    out: IntArray = parsed[inverse]
+    return out
+
+
+def coerce_dates(
+    values: ArrayLike,
+    name: str = "date",
+    *,
+    date_format: str | None = None,
+    ids: NDArray[Any] | None = None,
+) -> IntArray:
+    """Return dates as whole days since 1970-01-01 (``int64``), floored to the calendar day.
+
+    ``date_format`` (``strftime`` codes) parses text and integer columns (``20150201`` with
+    ``"%Y%m%d"``); date-typed input ignores it. ``ids``, when given, is the customer of each
+    row, named in error messages.
+    """
+    if date_format is not None and not isinstance(date_format, str):
+        raise InvalidTypeError(f"date_format must be a str of strftime codes; got {date_format!r}")
     arr = _as_1d(values, name)
     kind = arr.dtype.kind
     if arr.size == 0:
         return np.empty(0, dtype=np.int64)
-    if kind == "M":
+    if kind == "S" or (kind == "O" and _mask(lambda v: isinstance(v, bytes), arr).any()):
+        arr = _decode_utf8(arr, name)
+        kind = "O"
+    if kind == "O":
+        date_like = _mask(lambda v: isinstance(v, (dt.date, np.datetime64)), arr)
+        if date_format is not None and not date_like.all():
+            if date_like.any():
+                fail_at(name, "must not mix date objects and text", arr, date_like, ids=ids)
+            return _check_range(_strptime_days(arr, name, date_format, ids), arr, name, ids)
+        text = np.frompyfunc(_date_text, 1, 1)(arr)
+        fail_at(name, _DATE_HELP, arr, _mask(lambda v: v is None, text), ids=ids)
+        arr_for_errors = arr
+    elif kind == "M":
         if np.datetime_data(arr.dtype)[0] == "generic":
             arr = arr.astype("datetime64[D]")
         days = arr.astype("datetime64[D]").astype(np.int64)
-    elif kind in "USO":
-        if kind == "O":
-            ok = np.frompyfunc(lambda v: isinstance(v, (str, dt.date, np.datetime64)), 1, 1)(arr)
-            fail_at(name, _DATE_HELP, arr, ~ok.astype(bool))
-            text = np.frompyfunc(_normalise_date_object, 1, 1)(arr)
-        else:
-            text = arr
-        days, bad = parse_iso_days(text)
-        if bad is not None:
-            fail_at(name, _DATE_HELP, arr, _single(arr.size, bad))
+        return _check_range(days, arr, name, ids)
+    elif kind in "iuU" and date_format is not None:
+        return _check_range(_strptime_days(arr, name, date_format, ids), arr, name, ids)
+    elif kind == "U":
+        text, arr_for_errors = arr, arr
+    elif kind in "iu":
+        raise InvalidTypeError(
+            f"{name} {_DATE_HELP}; got integers (dtype {arr.dtype}): for YYYYMMDD numbers such "
+            "as 20150201 pass date_format='%Y%m%d'"
+        )
     else:
         raise InvalidTypeError(f"{name} {_DATE_HELP}; got dtype {arr.dtype}")
+    days, bad = parse_iso_days(text)
+    if bad is not None:
+        _bad_date(name, arr_for_errors, bad, ids)
+    return _check_range(days, arr_for_errors, name, ids)
+
+
+def _check_range(
+    days: IntArray, arr: NDArray[Any], name: str, ids: NDArray[Any] | None
+) -> IntArray:
     nat = np.iinfo(np.int64).min
-    fail_at(name, "must not be missing (NaT or empty)", arr, days == nat)
-    fail_at(name, "must lie between years 1 and 9999", arr, (days < DAY_MIN) | (days > DAY_MAX))
+    fail_at(name, "must not be missing (NaT or empty)", arr, days == nat, ids=ids)
+    out_of_range = (days < DAY_MIN) | (days > DAY_MAX)
+    fail_at(name, "must lie between years 1 and 9999", arr, out_of_range, ids=ids)
     return days
 
 
-def coerce_date_scalar(value: Any, name: str) -> int:
+def coerce_date_scalar(value: Any, name: str, *, date_format: str | None = None) -> int:
     """One date (string, ``date``, ``datetime``, ``datetime64``) as days since 1970-01-01."""
     if isinstance(value, (list, tuple)) or np.ndim(value) != 0:
         raise InvalidInputError(f"{name} must be a single date; got {value!r}")
@@ -222,10 +408,69 @@ def coerce_date_scalar(value: Any, name: str) -> int:
     else:
         cell = np.empty(1, dtype=object)
         cell[0] = value
+    if date_format is not None:
+        try:
+            return int(coerce_dates(cell, name, date_format=date_format)[0])
+        except (InvalidInputError, InvalidTypeError):
+            pass  # an ISO date is accepted too
     try:
         return int(coerce_dates(cell, name)[0])
-    except (InvalidInputError, InvalidTypeError):
-        raise InvalidInputError(f"{name} {_DATE_HELP}; got {value!r}") from None
+    except (InvalidInputError, InvalidTypeError) as exc:
+        raise InvalidInputError(str(exc).replace("; first bad value at index 0", "; got")) from None
+
+
+def apply_returns(
+    ids: NDArray[Any],
+    days: IntArray,
+    amounts: FloatArray,
+    returns: str,
+    *,
+    name: str = "monetary",
+) -> tuple[NDArray[Any], IntArray, FloatArray]:
+    """Apply a ``returns=`` reading of negative amounts to a checked log (finite amounts).
+
+    ``"error"``
+        A negative amount is an error naming the option, the row and its customer.
+    ``"drop"``
+        Rows with a negative amount are removed (they do not make a purchase day). Zero
+        amounts stay: a $0 order is still a purchase.
+    ``"net"``
+        The rows of each (customer, day) are summed into one row; a day whose net total is
+        <= 0 (up to rounding: ``net <= 1e-9 * gross``) is not a purchase day and is removed.
+
+    Returns the ``(ids, days, amounts)`` rows to summarise (for ``"net"``: one per purchase
+    day, in no particular order).
+    """
+    if returns not in RETURNS:
+        raise InvalidInputError(f"returns must be one of {RETURNS}; got {returns!r}")
+    negative = amounts < 0
+    if returns == "error":
+        fail_at(
+            name,
+            "must be >= 0 (a refund or return? pass returns='net' to net it into its day's "
+            "total or returns='drop' to ignore it)",
+            amounts,
+            negative,
+            ids=ids,
+        )
+        return ids, days, amounts
+    if returns == "drop":
+        if negative.any():
+            keep = ~negative
+            return ids[keep], days[keep], amounts[keep]
+        return ids, days, amounts
+    uniq, code = np.unique(ids, return_inverse=True)
+    code = code.reshape(-1).astype(np.int64)
+    d_lo = int(days.min())
+    span = int(days.max()) - d_lo + 1
+    pair_key, pair = np.unique(code * span + (days - d_lo), return_inverse=True)
+    pair = pair.reshape(-1)
+    net: FloatArray = np.asarray(np.bincount(pair, amounts, pair_key.size), dtype=np.float64)
+    gross = np.bincount(pair, np.abs(amounts), pair_key.size)
+    keep = net > 1e-9 * gross
+    pair_key = pair_key[keep].astype(np.int64)
+    kept_days: IntArray = pair_key % span + d_lo
+    return uniq[pair_key // span], kept_days, net[keep]
 
 
 class PurchaseDays:

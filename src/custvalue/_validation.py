@@ -39,21 +39,45 @@ def _index_text(index: tuple[int, ...]) -> str:
     return str(index)
 
 
-def fail_at(name: str, problem: str, values: NDArray[Any], bad: NDArray[np.bool_]) -> None:
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to about ``limit`` characters (a huge value never floods a message)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 20]}...{text[-10:]} ({len(text)} characters)"
+
+
+def fail_at(
+    name: str,
+    problem: str,
+    values: NDArray[Any],
+    bad: NDArray[np.bool_],
+    *,
+    ids: NDArray[Any] | None = None,
+    id_name: str = "customer_id",
+) -> None:
     """Raise :class:`InvalidInputError` if any entry of ``bad`` is true.
 
-    The message reads ``"<name> <problem>; first bad value at index <i>: <value>"``.
+    The message reads ``"<name> <problem>; first bad value at index <i>: <value>"``; the index
+    is the position in ``values`` as the caller gave it. With ``ids`` (one per entry, e.g. the
+    customer of each transaction) it also names the entry's id:
+    ``"... at index <i> (customer_id <id>): <value>"``.
     """
     if not bad.any():
         return
     if values.ndim == 0:
-        raise InvalidInputError(f"{name} {problem}; got {values.item()!r}")
+        raise InvalidInputError(f"{name} {problem}; got {_short_repr(values.item())}")
     flat = int(np.flatnonzero(bad.ravel())[0])
     index = tuple(int(i) for i in np.unravel_index(flat, bad.shape))
     value = values[index] if values.shape == bad.shape else values.ravel()[flat]
     item = value.item() if hasattr(value, "item") else value
+    where = _index_text(index)
+    if ids is not None and ids.shape == bad.shape:
+        who = ids[index]
+        who = who.item() if hasattr(who, "item") else who
+        where += f" ({id_name} {_short_repr(who)})"
     raise InvalidInputError(
-        f"{name} {problem}; first bad value at index {_index_text(index)}: {item!r}"
+        f"{name} {problem}; first bad value at index {where}: {_short_repr(item)}"
     )
 
 

@@ -25,9 +25,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._frames import build_frame as _build
+from custvalue._frames import column as _column
+from custvalue._frames import eager as _eager
+from custvalue._frames import namespace as _namespace
+from custvalue._frames import narwhals as _narwhals
 from custvalue.clv.value import SpendModel, TransactionModel, discounted_expected_transactions
 from custvalue.errors import InvalidInputError, InvalidTypeError
-from custvalue.summary import CalibrationHoldout, CustomerSummary, TimeUnit, summarize_transactions
+from custvalue.summary import CalibrationHoldout, CustomerSummary, summarize_transactions
 
 __all__ = ["SCORE_COLUMNS", "score", "summarize_frame", "to_frame"]
 
@@ -41,71 +46,18 @@ SCORE_COLUMNS: dict[str, str] = {
     "monetary_value": "monetary_value",
 }
 
-_EXTRA_HELP = "pip install 'custvalue[dataframe]' (installs narwhals)"
-
-
-def _narwhals() -> ModuleType:
-    """The narwhals stable API, or an ImportError that names the extra to install."""
-    try:
-        return importlib.import_module("narwhals.stable.v1")
-    except ImportError:
-        raise ImportError(f"DataFrame support needs narwhals: {_EXTRA_HELP}") from None
-
-
-def _eager(data: Any, name: str = "data") -> Any:
-    """Wrap a native eager DataFrame with narwhals, or raise a clear type error."""
-    nw = _narwhals()
-    try:
-        return nw.from_native(data, eager_only=True)
-    except TypeError:
-        hint = " (call .collect() on a lazy frame first)" if hasattr(data, "collect") else ""
-        raise InvalidTypeError(
-            f"{name} must be an eager DataFrame that narwhals supports (pandas, Polars, PyArrow "
-            f"...); got {type(data).__module__}.{type(data).__name__}{hint}"
-        ) from None
-
-
-def _column(frame: Any, column: object, argument: str) -> NDArray[Any]:
-    """One column of a narwhals frame as a numpy array; errors name the argument."""
-    if not isinstance(column, str):
-        raise InvalidTypeError(
-            f"{argument} must be a column name (str) when data= is given; "
-            f"got {type(column).__name__}"
-        )
-    names = list(frame.columns)
-    if column not in names:
-        raise InvalidInputError(
-            f"{argument}: column {column!r} is not in the frame; its columns are {names}"
-        )
-    arr: NDArray[Any] = np.asarray(frame[column].to_numpy())
-    return arr
-
-
-def _namespace(frame: Any) -> ModuleType:
-    """The native library (pandas, polars, pyarrow ...) of a narwhals frame."""
-    namespace: ModuleType = _narwhals().get_native_namespace(frame)
-    return namespace
-
-
-def _build(columns: Mapping[str, NDArray[Any]], namespace: ModuleType) -> Any:
-    # ``native_namespace=`` works on every narwhals >= 1.20 (``backend=`` came later).
-    nw = _narwhals()
-    return nw.from_dict(dict(columns), native_namespace=namespace).to_native()
-
 
 def summarize_frame(
     data: Any,
     customer_id: str,
     date: str,
     monetary: str | None = None,
-    *,
-    observation_end: Any = None,
-    time_unit: TimeUnit = "D",
+    **options: Any,
 ) -> Any:
     """Summarise a transaction-log DataFrame; returns a DataFrame of the same library.
 
-    This is what ``summarize_transactions(customer_id, date, monetary, data=frame, ...)``
-    calls; the semantics are those of :func:`custvalue.summarize_transactions`.
+    Same as ``summarize_transactions(customer_id, date, monetary, data=frame, **options)``;
+    the semantics are those of :func:`custvalue.summarize_transactions`.
 
     Parameters
     ----------
@@ -113,10 +65,11 @@ def summarize_frame(
         An eager DataFrame (pandas, Polars, PyArrow table, ... anything narwhals supports),
         one row per transaction.
     customer_id, date, monetary
-        Column names in ``data``: customer ids, transaction dates (date/datetime columns or ISO
-        strings), and optionally amounts (currency of the data).
-    observation_end, time_unit
-        As for :func:`custvalue.summarize_transactions`.
+        Column names in ``data``: customer ids, transaction dates (date/datetime columns, ISO
+        text, or text/integers read with ``date_format``), and optionally amounts.
+    **options
+        ``observation_end``, ``time_unit``, ``returns``, ``date_format``: as for
+        :func:`custvalue.summarize_transactions`.
 
     Returns
     -------
@@ -144,17 +97,7 @@ def summarize_frame(
     >>> out["cid"].tolist(), out["frequency"].tolist(), out["T"].tolist()
     (['a', 'b'], [1, 0], [4.0, 3.0])
     """
-    frame = _eager(data)
-    ids = _column(frame, customer_id, "customer_id")
-    dates = _column(frame, date, "date")
-    amounts = None if monetary is None else _column(frame, monetary, "monetary")
-    summary = summarize_transactions(
-        ids, dates, amounts, observation_end=observation_end, time_unit=time_unit
-    )
-    cols = summary._columns()
-    cols[customer_id] = cols.pop("customer_id")
-    ordered = {customer_id: cols.pop(customer_id), **cols}
-    return _build(ordered, _namespace(frame))
+    return summarize_transactions(customer_id, date, monetary, data=data, **options)
 
 
 # ------------------------------------------------------------------------------ scoring

@@ -16,7 +16,17 @@ Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` 
 - Durations are then expressed in ``time_unit`` (see :func:`time_unit_days`): a unit is a
   *length* of time, not a calendar bucket, so the weekly summary is the daily one divided by 7.
 - Customer ids are returned sorted; integer ids stay ``int64``, all others become strings
-  (compared through ``str()``; ``1`` and ``"1"`` in the same log are an error).
+  (compared through ``str()``; ``1`` and ``"1"`` in the same log are an error), stripped of
+  surrounding whitespace, at most ``MAX_ID_LENGTH`` (256) characters; ``bytes`` ids are
+  decoded as UTF-8.
+- Dates: full ISO dates, date/datetime values, or any layout through ``date_format=``
+  (``strftime`` codes, e.g. ``"%Y%m%d"`` for ``20150201``); partial dates and words such as
+  ``"today"`` are refused. Time zones: a date is the wall-clock day where it was recorded (an
+  aware datetime keeps its local date; text with a UTC offset is refused), the same for numpy,
+  pandas, Polars, PyArrow and Dask input.
+- Amounts: ``returns=`` says how negative amounts (refunds) are read, see
+  :func:`summarize_transactions`. A zero amount is a purchase (a free order) except under
+  ``returns="net"``, where a day whose total is <= 0 is not a purchase day.
 """
 
 from __future__ import annotations
@@ -29,7 +39,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._frames import FrameInput, accepts_data
 from custvalue._transactions import (
+    Returns,
+    apply_returns,
     coerce_date_scalar,
     coerce_dates,
     coerce_ids,
@@ -172,6 +185,60 @@ class CustomerSummary:
     def time_unit_days(self) -> float:
         """Length of ``time_unit`` in days."""
         return time_unit_days(self.time_unit)
+
+    def check_fittable(self, *, spend: bool = False) -> None:
+        """Raise unless this summary can give a usable fit, before any optimizer runs.
+
+        A purchase model (BG/NBD and kin) needs at least one customer observed for some time
+        (``T > 0``) and at least one repeat purchase; a spend model (``spend=True``,
+        Gamma-Gamma) needs amounts and at least one customer with a repeat purchase of
+        positive mean value. A log of one row, or with every purchase on one day, fails.
+
+        Raises
+        ------
+        InvalidInputError
+            Naming what is missing (e.g. "all purchases are on one day").
+
+        Examples
+        --------
+        >>> s = summarize_transactions(["a", "b"], ["2024-01-01", "2024-01-01"])
+        >>> s.check_fittable()  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        custvalue.errors.InvalidInputError: cannot give a usable fit: all purchases are on one
+        day (2024-01-01), ...
+        """
+        n = self.n_customers
+        what = "cannot give a usable fit"
+        if n == 0:
+            raise InvalidInputError(f"{what}: the summary has no customers")
+        if n == 1 and int(self.frequency[0]) == 0:
+            raise InvalidInputError(
+                f"{what}: the log has one customer with one purchase day (one row?); a model "
+                "is fitted to many customers' purchase histories"
+            )
+        if not (self.T > 0).any():
+            raise InvalidInputError(
+                f"{what}: all purchases are on one day ({self.observation_end}), so no customer "
+                f"was observed for any time (T = 0 for all {n} customers)"
+            )
+        repeat = self.frequency > 0
+        if not repeat.any():
+            raise InvalidInputError(
+                f"{what}: no customer made a repeat purchase (frequency = 0 for all {n} "
+                "customers), so the purchase rate cannot be told apart from dropout"
+            )
+        if spend:
+            if self.monetary_value is None:
+                raise InvalidInputError(
+                    f"{what} of a spend model: the summary has no amounts (pass monetary= to "
+                    "summarize_transactions)"
+                )
+            if not (repeat & (self.monetary_value > 0)).any():
+                raise InvalidInputError(
+                    f"{what} of a spend model: no customer has a repeat purchase with a "
+                    "positive mean amount"
+                )
 
     def _payload(self) -> dict[str, Any]:
         return {
@@ -358,32 +425,65 @@ class CalibrationHoldout:
         return _html_table(caption, cols)
 
 
+def _amounts(monetary: ArrayLike, ids: NDArray[Any]) -> FloatArray:
+    """Finite float amounts; a NaN or infinity is reported with its row and customer."""
+    try:
+        return as_float_array(monetary, "monetary", ndim=1)
+    except InvalidInputError:
+        values = np.asarray(monetary, dtype=np.float64)  # numeric: the type checks passed
+        if values.shape == ids.shape:
+            fail_at("monetary", "must not be NaN", values, np.isnan(values), ids=ids)
+            fail_at("monetary", "must be finite", values, ~np.isfinite(values), ids=ids)
+        raise
+
+
 def _coerce_log(
-    customer_id: ArrayLike, date: ArrayLike, monetary: ArrayLike | None
+    customer_id: ArrayLike,
+    date: ArrayLike,
+    monetary: ArrayLike | None,
+    returns: Returns = "error",
+    date_format: str | None = None,
 ) -> tuple[NDArray[Any], IntArray, FloatArray | None]:
+    """Checked ``(ids, days, amounts)`` of a log, with ``returns=`` applied to the amounts."""
     ids = coerce_ids(customer_id, "customer_id")
     if ids.size == 0:
         raise InvalidInputError("customer_id must not be empty: the transaction log has no rows")
-    days = coerce_dates(date, "date")
-    amounts = None if monetary is None else as_float_array(monetary, "monetary", lower=0, ndim=1)
+    days = coerce_dates(date, "date", date_format=date_format, ids=ids)
+    amounts = None if monetary is None else _amounts(monetary, ids)
     sizes = {"customer_id": ids.size, "date": days.size}
     if amounts is not None:
         sizes["monetary"] = amounts.size
     if len(set(sizes.values())) > 1:
         text = ", ".join(f"{k} has {v}" for k, v in sizes.items())
         raise InvalidInputError(f"customer_id, date and monetary must have the same length; {text}")
+    if amounts is None:
+        apply_returns(ids[:0], days[:0], np.zeros(0), returns)  # checks the option
+        return ids, days, amounts
+    ids, days, amounts = apply_returns(ids, days, amounts, returns)
+    if ids.size == 0:
+        raise InvalidInputError(
+            f"no purchase is left after returns={returns!r}: every day's amounts net to <= 0"
+            if returns == "net"
+            else f"no purchase is left after returns={returns!r}: every amount is negative"
+        )
     return ids, days, amounts
 
 
-def _end_day(observation_end: Any, days: IntArray, name: str = "observation_end") -> int:
+def _end_day(
+    observation_end: Any,
+    ids: NDArray[Any],
+    days: IntArray,
+    name: str = "observation_end",
+    date_format: str | None = None,
+) -> int:
     if observation_end is None:
         return int(days.max())
-    end = coerce_date_scalar(observation_end, name)
+    end = coerce_date_scalar(observation_end, name, date_format=date_format)
     first = int(np.argmin(days))
     if end < days[first]:
         raise InvalidInputError(
             f"{name} ({_day_text(end)}) is before the first purchase "
-            f"(date at index {first}: {_day_text(int(days[first]))})"
+            f"({_day_text(int(days[first]))}, customer_id {ids[first].item()!r})"
         )
     return end
 
@@ -410,6 +510,14 @@ def _summarize(
     )
 
 
+def _summary_frame(summary: CustomerSummary, source: FrameInput) -> Any:
+    """A summary as a frame of the input's library, the id column named like the input's."""
+    cols = summary._columns()
+    id_name = source.names.get("customer_id", "customer_id")
+    ordered = {id_name: cols.pop("customer_id"), **cols}
+    return source.to_native(ordered)
+
+
 @overload
 def summarize_transactions(
     customer_id: ArrayLike,
@@ -418,6 +526,8 @@ def summarize_transactions(
     *,
     observation_end: Any = None,
     time_unit: TimeUnit = "D",
+    returns: Returns = "error",
+    date_format: str | None = None,
     data: None = None,
 ) -> CustomerSummary: ...
 
@@ -430,10 +540,13 @@ def summarize_transactions(
     *,
     observation_end: Any = None,
     time_unit: TimeUnit = "D",
+    returns: Returns = "error",
+    date_format: str | None = None,
     data: Any,
 ) -> Any: ...
 
 
+@accepts_data("customer_id", "date", "monetary", result=_summary_frame)
 def summarize_transactions(
     customer_id: ArrayLike,
     date: ArrayLike,
@@ -441,6 +554,8 @@ def summarize_transactions(
     *,
     observation_end: Any = None,
     time_unit: TimeUnit = "D",
+    returns: Returns = "error",
+    date_format: str | None = None,
     data: Any = None,
 ) -> Any:
     """Summarise a transaction log into per-customer frequency, recency, T and monetary value.
@@ -452,11 +567,14 @@ def summarize_transactions(
         compared through ``str()`` (see the module notes).
     date
         Date of each transaction, shape ``(n_rows,)``: ``numpy.datetime64`` (any unit),
-        ``datetime.date``/``datetime.datetime`` objects, or ISO 8601 strings. Floored to the
-        calendar day (an aware ``datetime`` keeps its local date).
+        ``datetime.date``/``datetime.datetime`` objects, full ISO 8601 text (``YYYY-MM-DD``,
+        optionally with a time, no UTC offset), or text/integers in ``date_format``. Floored
+        to the calendar day (an aware ``datetime`` keeps its local date). Surrounding
+        whitespace is ignored; ``"today"``, ``"2024"`` or ``"2024-01"`` are refused.
     monetary
-        Optional amount of each transaction, shape ``(n_rows,)``, finite and >= 0 (currency of
-        the data). Amounts of the same customer and day are summed.
+        Optional amount of each transaction, shape ``(n_rows,)``, finite (currency of the
+        data). Amounts of the same customer and day are summed. Negative amounts: see
+        ``returns``.
     observation_end
         Last day of observation, inclusive (string, date, datetime or datetime64). Default:
         the last transaction date. Later transactions are ignored; customers with no
@@ -464,11 +582,24 @@ def summarize_transactions(
     time_unit
         Unit of ``recency`` and ``T``: ``"D"``, ``"W"``, ``"M"`` (30.4375 days), ``"Y"``
         (365.25 days), a multiple (``"2W"``) or a timedelta. See :func:`time_unit_days`.
+    returns
+        How negative amounts (refunds, returns) are read:
+
+        - ``"error"`` (default): a negative amount is an error naming the row and customer;
+        - ``"net"``: the rows of a customer's day are summed, refunds included; a day whose net
+          total is <= 0 is not a purchase day (so a $0 order alone is no purchase either);
+        - ``"drop"``: rows with a negative amount are ignored.
+
+        Under ``"error"`` and ``"drop"`` a zero amount is still a purchase (a free order).
+        Customers left with no purchase day are not in the summary.
+    date_format
+        ``strftime`` codes for text or integer dates that are not ISO 8601, e.g. ``"%Y%m%d"``
+        (``20150201`` or ``"20150201"``) or ``"%d/%m/%Y"``. Also used for ``observation_end``
+        (which may still be given in ISO form).
     data
         Optional DataFrame (pandas, Polars, PyArrow ...; needs the ``custvalue[dataframe]``
         extra). Then ``customer_id``, ``date`` and ``monetary`` are *column names* in it, and
-        the result is a DataFrame of the same library (see
-        :func:`custvalue.frame.summarize_frame`).
+        the result is a DataFrame of the same library.
 
     Returns
     -------
@@ -480,9 +611,11 @@ def summarize_transactions(
     Raises
     ------
     InvalidInputError
-        Empty log, lengths that differ, missing ids, NaT / unparseable / out-of-range dates,
-        negative, NaN or infinite amounts, ``observation_end`` before the first purchase, an
-        unknown time unit. The message names the argument, first bad index and value.
+        Empty log, lengths that differ, missing or too long ids, NaT / unparseable /
+        out-of-range dates, NaN or infinite amounts, negative amounts with
+        ``returns="error"``, ``observation_end`` before the first purchase, an unknown time
+        unit. The message names the argument, the first bad row (its position in the input)
+        and its customer id, and the value.
     InvalidTypeError
         Arguments of an unusable type (e.g. float ids, numeric dates).
 
@@ -505,16 +638,9 @@ def summarize_transactions(
     >>> s.monetary_value.tolist()
     [20.0, 0.0]
     """
-    if data is not None:
-        from custvalue.frame import summarize_frame
-
-        return summarize_frame(
-            data, customer_id, date, monetary,  # type: ignore[arg-type]
-            observation_end=observation_end, time_unit=time_unit,
-        )  # fmt: skip
-    ids, days, amounts = _coerce_log(customer_id, date, monetary)
+    ids, days, amounts = _coerce_log(customer_id, date, monetary, returns, date_format)
     time_unit_days(time_unit)  # fail fast on a bad unit
-    end = _end_day(observation_end, days)
+    end = _end_day(observation_end, ids, days, date_format=date_format)
     keep = days <= end
     if not keep.all():
         ids, days = ids[keep], days[keep]
@@ -522,6 +648,7 @@ def summarize_transactions(
     return _summarize(ids, days, amounts, end, time_unit)
 
 
+@accepts_data("customer_id", "date", "monetary")
 def calibration_holdout_split(
     customer_id: ArrayLike,
     date: ArrayLike,
@@ -530,6 +657,9 @@ def calibration_holdout_split(
     calibration_end: Any,
     observation_end: Any = None,
     time_unit: TimeUnit = "D",
+    returns: Returns = "error",
+    date_format: str | None = None,
+    data: Any = None,
 ) -> CalibrationHoldout:
     """Split a transaction log into a calibration summary and holdout counts, for validation.
 
@@ -552,6 +682,13 @@ def calibration_holdout_split(
         transaction date.
     time_unit
         Unit of ``recency``, ``T`` and :attr:`CalibrationHoldout.holdout_duration`.
+    returns, date_format
+        As in :func:`summarize_transactions` (``returns="net"`` nets each day before the
+        split, so holdout counts and spend use the same reading).
+    data
+        Optional DataFrame; then ``customer_id``, ``date`` and ``monetary`` are column names
+        in it. The result is still a :class:`CalibrationHoldout` (tabulate it with
+        :func:`custvalue.frame.to_frame`).
 
     Returns
     -------
@@ -577,14 +714,10 @@ def calibration_holdout_split(
     >>> split.holdout_spend.tolist(), split.holdout_duration
     ([9.0, 0.0], 7.0)
     """
-    ids, days, amounts = _coerce_log(customer_id, date, monetary)
+    ids, days, amounts = _coerce_log(customer_id, date, monetary, returns, date_format)
     time_unit_days(time_unit)
-    cal_end = _end_day(calibration_end, days, "calibration_end")
-    end = (
-        int(days.max())
-        if observation_end is None
-        else coerce_date_scalar(observation_end, "observation_end")
-    )
+    cal_end = _end_day(calibration_end, ids, days, "calibration_end", date_format)
+    end = _end_day(observation_end, ids, days, date_format=date_format)
     if end <= cal_end:
         raise InvalidInputError(
             f"observation_end ({_day_text(end)}) must be after calibration_end "
