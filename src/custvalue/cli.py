@@ -485,11 +485,9 @@ def read_transactions(
         raise CommandLineError(f"{source}: no transactions after the header row")
 
     def fail(key: str, i: int, problem: str) -> CommandLineError:
-        shown = values[key][i]
-        if len(shown) > 80:
-            shown = f"{shown[:40]}...{shown[-20:]} ({len(shown)} characters)"
         return CommandLineError(
-            f"{source}: line {lines[i]}: column {wanted[key]!r}: {problem}: {shown!r}"
+            f"{source}: line {lines[i]}: column {wanted[key]!r}: {problem}: "
+            f"{_shown_id(values[key][i])}"
         )
 
     codes: dict[str, int] = {}
@@ -725,8 +723,15 @@ def _summarize(
         return summarize_transactions(data.customer_code, data.date, data.amount, **kwargs)
     except CustValueError as exc:
         raise CommandLineError(
-            f"{data.source}: {_user_terms(str(exc), lambda i: f'line {lines[i]}')}"
+            f"{data.source}: {_user_terms(str(exc), lambda i: f'at line {lines[i]}')}"
         ) from None
+
+
+def _shown_id(value: str) -> str:
+    """An id for a message: quoted, and shortened if very long."""
+    if len(value) > 80:
+        return f"{value[:40]!r}...{value[-20:]!r} ({len(value)} characters)"
+    return repr(value)
 
 
 def _annual_rate(text: str) -> float:
@@ -797,19 +802,22 @@ def _run_score(args: argparse.Namespace) -> int:
         def customer(i: int) -> str:
             code = int(summary.customer_id[i])
             return (
-                f"customer {data.ids[code]!r} (first on line {first_line[code]} of {data.source})"
+                f"for customer {_shown_id(data.ids[code])} (first on line {first_line[code]} of "
+                f"{data.source})"
             )
 
+        fit_report = io.StringIO()  # written only if every fit succeeds: errors stay one line
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CustValueWarning)
             try:
                 columns.update(
                     model_columns(
-                        summary, horizon=horizon, annual_discount_rate=rate, report=sys.stderr
+                        summary, horizon=horizon, annual_discount_rate=rate, report=fit_report
                     )
                 )
             except CustValueError as exc:
                 raise CommandLineError(_user_terms(str(exc), customer)) from None
+        sys.stderr.write(fit_report.getvalue())
         for warning in caught:
             print(
                 f"{PROG}: warning: {_user_terms(str(warning.message), customer)}", file=sys.stderr
