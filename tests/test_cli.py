@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -240,3 +242,38 @@ def test_console_script_and_module_run() -> None:
         assert failed.returncode == 2
         assert failed.stderr.startswith("custvalue: error: no/such/file.csv")
         assert "Traceback" not in failed.stderr
+
+
+DOCS = Path(__file__).resolve().parents[1]
+BASH_FENCE = re.compile(r"^```(?:bash|console|sh)[ \t]*\n(.*?)^```", re.S | re.M)
+
+
+def documented_commands() -> list[tuple[str, str]]:
+    """Every ``custvalue ...`` command line in the README and docs (continuations joined)."""
+    found = []
+    for path in [DOCS / "README.md", *sorted((DOCS / "docs").rglob("*.md"))]:
+        for block in BASH_FENCE.findall(path.read_text(encoding="utf-8")):
+            for command in block.replace("\\\n", " ").splitlines():
+                words = shlex.split(command.split("<")[0], comments=True)
+                if "custvalue" in words[:-1]:  # not "pip install custvalue"
+                    found.append((path.name, " ".join(words[words.index("custvalue") + 1 :])))
+    return found
+
+
+def test_documented_command_lines_parse(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every flag the docs show exists and takes the value shown (e.g. not --customer-col)."""
+    commands = documented_commands()
+    assert ("getting-started.md", "score --example") in commands
+    assert len(commands) >= 5
+    parser = build_parser()
+    score = parser._subparsers._group_actions[0].choices["score"]  # type: ignore[union-attr]
+    flags = {flag for action in score._actions for flag in action.option_strings}
+    for where, command in commands:
+        shown = {w.split("=")[0] for w in shlex.split(command) if w.startswith("--")}
+        assert shown <= flags, f"{where}: {command!r} shows {shown - flags} (abbreviated?)"
+        if "--help" in command:
+            continue
+        try:
+            parser.parse_args(shlex.split(command))
+        except SystemExit:
+            pytest.fail(f"{where}: {command!r}: {capsys.readouterr().err}")
