@@ -2,8 +2,11 @@
 
 ``custvalue score TRANSACTIONS.csv`` reads a transaction log (one row per transaction) with
 the standard library's :mod:`csv` module and writes one row per customer. Errors in the input
-(missing file or column, unparseable date or amount) end in a one-line message on stderr,
-``custvalue: error: ...``, and exit status 2; never a traceback.
+(missing file or column, undecodable bytes, rows wider or narrower than the header,
+unparseable date or amount) end in a one-line message on stderr, ``custvalue: error: ...``,
+naming the file, line and column (and the customer id for a per-customer failure), with exit
+status 2; never a traceback. Messages name the options as typed (``--horizon 6M``), not the
+library's argument names.
 
 The pieces are separate functions so that new outputs (model columns) plug in easily:
 :func:`read_transactions` (CSV -> arrays), :func:`score_columns` (arrays -> ordered output
@@ -13,12 +16,18 @@ columns), :func:`write_columns` (columns -> CSV).
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import datetime as dt
+import inspect
+import io
+import math
 import os
+import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import IO, Any
 
 import attrs
@@ -28,7 +37,8 @@ from numpy.typing import NDArray
 from custvalue import __version__
 from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
 from custvalue.errors import CustValueError, CustValueWarning
-from custvalue.summary import CustomerSummary, summarize_transactions, time_unit_days
+from custvalue.summary import CustomerSummary, summarize_transactions
+from custvalue.time_units import as_duration, time_unit_days
 
 __all__ = [
     "CommandLineError",
@@ -43,22 +53,31 @@ __all__ = [
 
 PROG = "custvalue"
 EXIT_USAGE = 2
+#: Significant digits of the floats written by default (``--precision``).
+DEFAULT_PRECISION = 10
 
 _SCORE_EPILOG = """\
 input format:
-  A CSV file with a header row and one row per transaction. Only the id, date and amount
-  columns are read (names set by the options above); other columns are ignored. Dates are
-  floored to the calendar day; several purchases of a customer on one day count as one
-  purchase whose amount is their sum.
+  A CSV file with a header row and one row per transaction (- reads standard input). Only
+  the id, date and amount columns are read (names set by the options above); other columns
+  are ignored, but every row must have as many fields as the header. A UTF-8 byte-order mark
+  and CRLF line ends are accepted; give --encoding for files that are not UTF-8. Ids are
+  kept exactly as written (surrounding spaces stripped; "007" stays "007"). Amounts are plain
+  numbers with an optional currency symbol ($12.50, 12.50 €; not 12.50 EUR);
+  thousands separators and decimal commas are refused with the line, because "1,234" could
+  mean 1234 or 1.234. Negative amounts (refunds) follow --returns. Dates are floored to the
+  calendar day; several purchases of a customer on one day count as one purchase whose
+  amount is their sum. Any problem ends in one line naming the file, line and column.
 
 models:
   Unless --summary-only is given, a BG/NBD purchase model is fitted to (frequency, recency,
   T) and, when amounts are read, a Gamma-Gamma spend model to the repeat buyers (customers
-  with frequency 0 get the population mean spend). Fitted parameters, log-likelihoods and
-  convergence go to standard error.
+  with frequency 0 get the population mean spend). A log with one row, all transactions on
+  one day, or no repeat purchase is refused before fitting. Fitted parameters,
+  log-likelihoods and convergence go to standard error.
 
-output (one row per customer, sorted by id - as text when read from a file;
-times in --time-unit units):
+output (one row per customer, ordered by id - as numbers when every id is a number, else
+as text; times in --time-unit units; floats with --precision significant digits):
   customer_id         the customer's id, as written in the input
   frequency           number of repeat purchases (distinct purchase days - 1)
   recency             time from the first to the last purchase (the BG/NBD t_x)
@@ -66,30 +85,25 @@ times in --time-unit units):
   monetary_value      mean amount of the repeat purchase days (0 if frequency is 0);
                       omitted with --no-amount
   p_alive             BG/NBD probability that the customer is still active
-  expected_purchases  expected number of purchases in the next --horizon time units
+  expected_purchases  expected number of purchases in the next --horizon
+  dert                with --horizon inf instead of expected_purchases: discounted expected
+                      residual transactions
   expected_spend      Gamma-Gamma expected amount per future purchase (with amounts)
-  clv                 discounted value of the purchases in the next --horizon time
-                      units at --annual-discount-rate, continuously compounded (with amounts)
+  clv                 discounted value of the purchases in the next --horizon at
+                      --annual-discount-rate, continuously compounded (with amounts)
 
 examples:
   custvalue score --example
-  custvalue score --example --horizon 26 --annual-discount-rate 0.08 -o cdnow.csv
+  custvalue score --example --horizon 6M --annual-discount-rate 0.08 -o cdnow.csv
+  custvalue score --example --horizon inf --precision 6
   custvalue score orders.csv --customer-column user --date-column ordered_at \\
       --amount-column total --date-format %Y%m%d --observation-end 2024-12-31 -o summary.csv
+  custvalue score - --encoding latin-1 --delimiter ';' --returns net < export.csv
 """
 
 
 class CommandLineError(CustValueError):
     """A problem with the command line's input that is reported as a one-line message."""
-
-
-@attrs.frozen(eq=False)
-class Transactions:
-    """A transaction log read from a file: arrays of shape ``(n_rows,)``."""
-
-    customer_id: NDArray[Any]
-    date: NDArray[np.datetime64]
-    amount: NDArray[np.float64] | None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
         "transactions",
         nargs="?",
         metavar="TRANSACTIONS.csv",
-        help="transaction log to read (CSV with a header row); omit with --example",
+        help="transaction log to read (CSV with a header row; - reads standard input); omit "
+        "with --example",
     )
     score.add_argument(
         "--example",
@@ -143,7 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--amount-column",
         default="amount",
         metavar="NAME",
-        help="column holding the transaction amount, >= 0 (default: %(default)s)",
+        help=(
+            "column holding the transaction amount: a number with an optional currency "
+            "symbol ($12.50), no thousands separator (default: %(default)s)"
+        ),
     )
     columns.add_argument(
         "--no-amount",
@@ -162,9 +180,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--delimiter",
         default=",",
         metavar="CHAR",
-        help="field delimiter of the CSV file (default: %(default)r)",
+        help="field delimiter of the CSV file: one character, or 'tab' (default: %(default)r)",
+    )
+    columns.add_argument(
+        "--encoding",
+        default="utf-8",
+        metavar="NAME",
+        help=(
+            "text encoding of the file, e.g. latin-1, cp1252, utf-16 (default: %(default)s; "
+            "a UTF-8 byte-order mark is skipped)"
+        ),
     )
     summary = score.add_argument_group("summary")
+    summary.add_argument(
+        "--returns",
+        choices=("error", "net", "drop"),
+        default="error",
+        help=(
+            "negative amounts (refunds): error refuses them (naming the line), net adds them "
+            "to their day's total (a day whose net total is <= 0 is not a purchase day), drop "
+            "ignores those rows (default: %(default)s)"
+        ),
+    )
     summary.add_argument(
         "--observation-end",
         metavar="YYYY-MM-DD",
@@ -185,21 +222,22 @@ def build_parser() -> argparse.ArgumentParser:
     models = score.add_argument_group("models and value")
     models.add_argument(
         "--horizon",
-        type=float,
-        metavar="UNITS",
+        metavar="DURATION",
         help=(
-            "prediction horizon for expected_purchases and clv, in --time-unit units "
-            "(default: one year, e.g. 52.18 weeks)"
+            "prediction horizon of expected_purchases and clv: a number of --time-unit units "
+            "(52), or a duration such as 90D, 26W, 6M, 1Y; 'inf' gives the discounted "
+            "expected residual transactions (column dert) and clv = dert x expected_spend "
+            "(default: one year)"
         ),
     )
     models.add_argument(
         "--annual-discount-rate",
-        type=float,
-        default=0.10,
+        default="0.10",
         metavar="RATE",
         help=(
-            "effective annual discount rate of the CLV, e.g. 0.10 for 10%% a year; converted "
-            "to a continuously compounded rate per time unit (default: %(default)s)"
+            "effective annual discount rate of the CLV, e.g. 0.10 or 10%% for 10%% a year "
+            "(a rate above 1 draws a warning); converted to a continuously compounded rate "
+            "per time unit (default: %(default)s)"
         ),
     )
     models.add_argument(
@@ -208,6 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the summary columns only; fit no model",
     )
     output = score.add_argument_group("output")
+    output.add_argument(
+        "--precision",
+        type=int,
+        choices=range(1, 18),
+        default=DEFAULT_PRECISION,
+        metavar="N",
+        help=(
+            "significant digits of the floats written, 1 to 17 (17 round-trips exactly; "
+            "default: %(default)s)"
+        ),
+    )
     output.add_argument(
         "-o",
         "--output",
@@ -219,16 +268,78 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_dates(text: NDArray[np.str_], date_format: str | None) -> tuple[NDArray[Any], int]:
+_COMMON_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+#: Longest date or amount text read (longer cells are refused before any array is built, so a
+#: stray huge cell cannot multiply memory).
+_MAX_CELL = 64
+_CURRENCY = "$€£¥"
+_NUMBER_RE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMERIC_ID_RE = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def _delimiter(text: str) -> str:
+    """The ``--delimiter`` value as one character (``tab`` and ``\\t`` name the tab)."""
+    value = _DELIMITER_NAMES.get(text.lower(), text)
+    if len(value) != 1 or value in '"\r\n' or value.isalnum():
+        raise CommandLineError(
+            f"--delimiter {text!r}: the delimiter must be one character other than a letter, "
+            "digit, quote or newline, e.g. ',' ';' '|' or 'tab'"
+        )
+    return value
+
+
+def _read_text(path: str, encoding: str, delimiter: str) -> str:
+    """The whole input (``-`` = standard input) decoded; a decode failure names its line."""
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise CommandLineError(
+            f"--encoding {encoding!r}: unknown encoding (e.g. utf-8, latin-1, cp1252, utf-16)"
+        ) from None
+    if path == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text-only stdin (e.g. replaced in tests): already decoded
+            return sys.stdin.read().removeprefix("\ufeff")
+        raw: bytes = stream.read()
+    else:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    name = "utf-8-sig" if codec.name == "utf-8" else codec.name  # drop a UTF-8 byte-order mark
+    try:
+        text = raw.decode(name)
+    except UnicodeDecodeError as exc:
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line = raw.count(b"\n", 0, exc.start) + 1
+        field = raw.count(delimiter.encode("latin-1", "replace"), line_start, exc.start)
+        header = raw.split(b"\n", 1)[0].decode(name, "replace").split(delimiter)
+        column = repr(header[field].strip()) if field < len(header) else f"field {field + 1}"
+        raise CommandLineError(
+            f"{_source(path)}: line {line}: column {column}: byte 0x{raw[exc.start]:02x} is "
+            f"not valid {encoding} text; give the file's encoding, e.g. --encoding latin-1 "
+            "(or cp1252, utf-16)"
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _source(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def _parse_dates(text: list[str], date_format: str | None) -> tuple[NDArray[Any], int]:
     """Dates as ``datetime64[D]`` and the index of the first bad one (-1 if none)."""
+    long = [i for i, value in enumerate(text) if len(value) > _MAX_CELL]
+    if long:
+        return np.empty(0, dtype="datetime64[D]"), long[0]
+    values = np.array(text, dtype=str)
     if date_format is None:
-        days, bad = parse_iso_days(text)
+        days, bad = parse_iso_days(values)
         if bad is not None:
             return days, bad
         invalid = (days < DAY_MIN) | (days > DAY_MAX)  # also catches NaT (empty cells)
         return days.astype("datetime64[D]"), int(np.argmax(invalid)) if invalid.any() else -1
     # strptime is a Python call per value: parse each distinct string once.
-    uniq, inverse = np.unique(text, return_inverse=True)
+    uniq, inverse = np.unique(values, return_inverse=True)
     parsed = np.empty(uniq.size, dtype="datetime64[D]")
     for j, value in enumerate(uniq.tolist()):
         try:
@@ -238,19 +349,88 @@ def _parse_dates(text: NDArray[np.str_], date_format: str | None) -> tuple[NDArr
     return parsed[inverse.reshape(-1)], -1
 
 
-def _parse_amounts(text: NDArray[np.str_]) -> tuple[NDArray[np.float64], int]:
-    """Amounts as floats and the index of the first bad one (-1 if none)."""
-    try:
-        values = np.char.strip(text).astype(np.float64)
-    except ValueError:
-        for i, value in enumerate(text.tolist()):
-            try:
-                float(value)
-            except ValueError:
-                return np.empty(0), i
-        raise  # pragma: no cover - numpy and float() disagree
-    bad = ~np.isfinite(values) | (values < 0)
-    return values, int(np.argmax(bad)) if bad.any() else -1
+def _parse_amount(text: str) -> float | str:
+    """An amount cell as a float, or the reason it is refused.
+
+    Accepted: a plain decimal number (``12``, ``-3.5``, ``1e3``) with an optional currency
+    symbol before or after it (``$12.50``, ``-$3``, ``12 €``). Refused: thousands separators
+    and decimal commas (``1,234.50`` could be 1234.5 or a European 1.2345), NaN, infinities.
+    """
+    value = text.strip()
+    sign = ""
+    if value[:1] in "+-":
+        sign, value = value[0], value[1:].lstrip()
+    value = (
+        value.strip(_CURRENCY).strip()
+        if value[:1] in _CURRENCY or value[-1:] in _CURRENCY
+        else value
+    )
+    if _NUMBER_RE.fullmatch(value):
+        number = float(sign + value)
+        if math.isfinite(number):
+            return number
+        return "the amount is too large (not a finite number)"
+    if "," in value:
+        return (
+            "an amount with a comma (a thousands separator or a decimal comma) is ambiguous; "
+            "write plain numbers such as 1234.50"
+        )
+    return "the amount must be a number (e.g. 12.50 or $12.50)"
+
+
+@attrs.frozen(eq=False)
+class Transactions:
+    """A transaction log read from a file.
+
+    Customer ids are kept once each, exactly as written (surrounding whitespace stripped), in
+    output order (as numbers when every id is a number, else as text); rows refer to them by
+    position, so memory stays proportional to the input however long an id is.
+
+    Attributes
+    ----------
+    ids
+        The distinct customer ids, in output order.
+    customer_code
+        Position in ``ids`` of each row's customer, shape ``(n_rows,)``.
+    date
+        Transaction date of each row (``datetime64[D]``).
+    amount
+        Amount of each row (``None`` without an amount column).
+    line
+        Line of the input file where each row starts (the header is line 1).
+    source
+        The file name as given (``<stdin>`` for ``-``).
+    """
+
+    ids: tuple[str, ...]
+    customer_code: NDArray[np.int64]
+    date: NDArray[np.datetime64]
+    amount: NDArray[np.float64] | None
+    line: NDArray[np.int64]
+    source: str
+
+    @property
+    def customer_id(self) -> NDArray[np.object_]:
+        """The customer id of each row, as written (object array of ``str``)."""
+        ids: NDArray[np.object_] = np.array(self.ids, dtype=object)
+        return ids[self.customer_code]
+
+    def first_line(self) -> NDArray[np.int64]:
+        """The first input line of each customer (indexed like :attr:`ids`)."""
+        first = np.full(len(self.ids), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, self.customer_code, self.line)
+        return first
+
+
+def _output_order(ids: list[str]) -> NDArray[np.int64]:
+    """Rank of each distinct id in the output: numeric order if all are numbers, else text."""
+    if all(_NUMERIC_ID_RE.fullmatch(v) for v in ids):
+        keys = sorted(range(len(ids)), key=lambda i: (Decimal(ids[i]), ids[i]))
+    else:
+        keys = sorted(range(len(ids)), key=ids.__getitem__)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[np.array(keys, dtype=np.int64)] = np.arange(len(ids))
+    return rank
 
 
 def read_transactions(
@@ -261,73 +441,139 @@ def read_transactions(
     amount_column: str | None = "amount",
     date_format: str | None = None,
     delimiter: str = ",",
+    encoding: str = "utf-8",
+    returns: str = "error",
 ) -> Transactions:
-    """Read a CSV transaction log into arrays.
+    """Read a CSV transaction log (``-`` = standard input).
 
-    Ids are kept as strings exactly as written. Raises :class:`CommandLineError` naming the
-    file, line and column for a missing column, a short row, an empty id, an unparseable date
-    or an amount that is not a finite number >= 0; ``OSError`` if the file cannot be read.
+    Every problem raises :class:`CommandLineError` naming the file, line and column: a missing
+    or duplicated column, a row with more or fewer fields than the header, an empty id, an
+    unparseable date or amount, a negative amount unless ``returns`` is ``"net"`` or
+    ``"drop"``, bytes that are not ``encoding`` text. A UTF-8 byte-order mark and CRLF line
+    ends are accepted; ``OSError`` if the file cannot be read.
     """
+    source = _source(path)
+    delim = _delimiter(delimiter)
+    text = _read_text(path, encoding, delim)
     wanted = {"customer": customer_column, "date": date_column}
     if amount_column is not None:
         wanted["amount"] = amount_column
     values: dict[str, list[str]] = {key: [] for key in wanted}
     lines: list[int] = []
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    try:
         try:
             header = [name.strip() for name in next(reader)]
         except StopIteration:
-            raise CommandLineError(f"{path}: the file is empty (expected a header row)") from None
-        index: dict[str, int] = {}
-        for key, name in wanted.items():
-            if name not in header:
-                option = "--no-amount or --amount-column" if key == "amount" else f"--{key}-column"
+            raise CommandLineError(f"{source}: the file is empty (expected a header row)") from None
+        index = _column_index(source, header, wanted, delim)
+        end = reader.line_num
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
                 raise CommandLineError(
-                    f"{path}: no column {name!r} in the header (columns: "
-                    f"{', '.join(repr(h) for h in header)}); choose one with {option}"
+                    f"{source}: line {start}: {_width_problem(row, header, delim)}"
                 )
-            index[key] = header.index(name)
-        width = max(index.values()) + 1
-        try:
-            for row in reader:
-                if not row:
-                    continue
-                if len(row) < width:
-                    raise CommandLineError(
-                        f"{path}: line {reader.line_num}: expected at least {width} fields, "
-                        f"found {len(row)}"
-                    )
-                for key, j in index.items():
-                    values[key].append(row[j])
-                lines.append(reader.line_num)
-        except csv.Error as exc:
-            raise CommandLineError(f"{path}: line {reader.line_num}: {exc}") from None
+            for key, j in index.items():
+                values[key].append(row[j])
+            lines.append(start)
+    except csv.Error as exc:
+        raise CommandLineError(f"{source}: line {reader.line_num}: {exc}") from None
     if not lines:
-        raise CommandLineError(f"{path}: no transactions after the header row")
+        raise CommandLineError(f"{source}: no transactions after the header row")
 
     def fail(key: str, i: int, problem: str) -> CommandLineError:
         return CommandLineError(
-            f"{path}: line {lines[i]}: column {wanted[key]!r}: {problem}: {values[key][i]!r}"
+            f"{source}: line {lines[i]}: column {wanted[key]!r}: {problem}: "
+            f"{_shown_id(values[key][i])}"
         )
 
-    ids = np.char.strip(np.array(values["customer"], dtype=str))
-    if (ids == "").any():
-        raise fail("customer", int(np.argmax(ids == "")), "empty customer id")
-    dates, bad = _parse_dates(np.array(values["date"], dtype=str), date_format)
+    codes: dict[str, int] = {}
+    row_code = []
+    for i, raw_id in enumerate(values["customer"]):
+        cid = raw_id.strip()
+        if not cid:
+            raise fail("customer", i, "empty customer id")
+        row_code.append(codes.setdefault(cid, len(codes)))
+    distinct = list(codes)
+    rank = _output_order(distinct)
+    ordered = [""] * len(distinct)
+    for cid, r in zip(distinct, rank.tolist(), strict=True):
+        ordered[r] = cid
+    dates, bad = _parse_dates(values["date"], date_format)
     if bad >= 0:
         expected = date_format or "ISO 8601 YYYY-MM-DD; set --date-format"
         raise fail("date", bad, f"cannot parse the date (expected {expected})")
     amounts = None
     if amount_column is not None:
-        amounts, bad = _parse_amounts(np.array(values["amount"], dtype=str))
-        if bad >= 0:
-            raise fail("amount", bad, "the amount must be a finite number >= 0")
-    return Transactions(customer_id=ids, date=dates, amount=amounts)
+        amounts = np.empty(len(lines))
+        for i, cell in enumerate(values["amount"]):
+            parsed = _parse_amount(cell) if len(cell) <= _MAX_CELL else "not a number"
+            if isinstance(parsed, str):
+                raise fail("amount", i, parsed)
+            if parsed < 0 and returns == "error":
+                raise fail(
+                    "amount",
+                    i,
+                    "negative amount (a refund?); give --returns net to net refunds into their "
+                    "day's total, or --returns drop to ignore them",
+                )
+            amounts[i] = parsed
+    return Transactions(
+        ids=tuple(ordered),
+        customer_code=rank[np.array(row_code, dtype=np.int64)],
+        date=dates,
+        amount=amounts,
+        line=np.array(lines, dtype=np.int64),
+        source=source,
+    )
 
 
-def _format(value: Any) -> str:
-    return repr(float(value)) if isinstance(value, (float, np.floating)) else str(value)
+def _column_index(
+    source: str, header: list[str], wanted: dict[str, str], delimiter: str
+) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for key, name in wanted.items():
+        where = [j for j, h in enumerate(header) if h == name]
+        if not where:
+            option = "--no-amount or --amount-column" if key == "amount" else f"--{key}-column"
+            hint = ""
+            if len(header) == 1:
+                other = [d for d in _COMMON_DELIMITERS if d != delimiter and d in header[0]]
+                if other:
+                    hint = (
+                        f"; the header looks {other[0]!r}-delimited: try --delimiter {other[0]!r}"
+                    )
+            raise CommandLineError(
+                f"{source}: line 1: no column {name!r} in the header (columns: "
+                f"{', '.join(repr(h) for h in header)}); choose one with {option}{hint}"
+            )
+        if len(where) > 1:
+            raise CommandLineError(
+                f"{source}: line 1: column {name!r} appears {len(where)} times in the header "
+                f"(fields {', '.join(str(j + 1) for j in where)}); rename the duplicates"
+            )
+        index[key] = where[0]
+    return index
+
+
+def _width_problem(row: list[str], header: list[str], delimiter: str) -> str:
+    n, m = len(header), len(row)
+    if m > n:
+        return (
+            f"{m} fields but the header has {n} columns (extra field {row[n]!r} after column "
+            f"{header[-1]!r}); is a value with an unquoted {delimiter!r} in it, such as a "
+            "thousands separator in 1,234.50? Quote such values or remove the separator"
+        )
+    return f"{m} fields but the header has {n} columns (no value for column {header[m]!r})"
+
+
+def _format(value: Any, precision: int) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.{precision}g}"
+    return str(value)
 
 
 def score_columns(summary: CustomerSummary) -> dict[str, NDArray[Any]]:
@@ -355,35 +601,35 @@ def model_columns(
 ) -> dict[str, NDArray[Any]]:
     """Fit BG/NBD (and Gamma-Gamma when amounts exist) and return the prediction columns.
 
-    ``horizon`` is in the summary's time unit (default: one year); ``annual_discount_rate``
+    ``horizon`` is in the summary's time unit (default: one year; ``math.inf`` gives DERT,
+    written as the column ``dert`` instead of ``expected_purchases``); ``annual_discount_rate``
     is an effective annual rate, converted to a continuously compounded rate per time unit.
     Fitted parameters are written to ``report`` (e.g. standard error) when given.
     """
     from custvalue.clv import BetaGeo, GammaGamma, continuous_discount_rate
     from custvalue.clv import customer_lifetime_value as clv
+    from custvalue.clv.value import discounted_expected_transactions
 
     units_per_year = 365.25 / summary.time_unit_days
     h = units_per_year if horizon is None else horizon
+    rate = continuous_discount_rate(annual_discount_rate, units_per_year)
     x, t_x, age = summary.frequency, summary.recency, summary.T
     bgnbd = BetaGeo.fit(x, t_x, age)
-    columns: dict[str, NDArray[Any]] = {
-        "p_alive": bgnbd.probability_alive(x, t_x, age),
-        "expected_purchases": bgnbd.expected_purchases(h, x, t_x, age),
-    }
+    columns: dict[str, NDArray[Any]] = {"p_alive": bgnbd.probability_alive(x, t_x, age)}
+    if math.isinf(h):
+        columns["dert"] = discounted_expected_transactions(
+            bgnbd, x, t_x, age, horizon=h, discount_rate=rate
+        )
+    else:
+        columns["expected_purchases"] = bgnbd.expected_purchases(h, x, t_x, age)
     _report(report, "BG/NBD", bgnbd.params, bgnbd.log_likelihood, bgnbd.diagnostics)
     if summary.monetary_value is not None:
         spend = GammaGamma.fit(x, summary.monetary_value)
         _report(report, "Gamma-Gamma", spend.params, spend.log_likelihood, spend.diagnostics)
-        rate = continuous_discount_rate(annual_discount_rate, units_per_year)
         columns["expected_spend"] = spend.expected_spend(x, summary.monetary_value)
         columns["clv"] = clv(
             bgnbd, spend, x, t_x, age, summary.monetary_value, horizon=h, discount_rate=rate
         )
-        if report is not None:
-            report.write(
-                f"CLV: horizon {h:g} time units ({summary.time_unit}), discount rate "
-                f"{annual_discount_rate:g} a year = {rate:.6g} per time unit (continuous)\n"
-            )
     return columns
 
 
@@ -397,27 +643,142 @@ def _report(
     stream.write(f"{name}: {values} (log-likelihood {log_likelihood:.2f}, {state})\n")
 
 
-def write_columns(columns: dict[str, NDArray[Any]], stream: IO[str]) -> None:
-    """Write ordered columns as CSV (header + one row per entry); floats round-trip exactly."""
+def write_columns(
+    columns: dict[str, NDArray[Any]], stream: IO[str], *, precision: int = DEFAULT_PRECISION
+) -> None:
+    """Write ordered columns as CSV (header + one row per entry).
+
+    Floats are written with ``precision`` significant digits (17 round-trips exactly).
+    """
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(list(columns))
-    text = [[_format(v) for v in col.tolist()] for col in columns.values()]
+    text = [[_format(v, precision) for v in col.tolist()] for col in columns.values()]
     writer.writerows(zip(*text, strict=True))
+
+
+_INDEX_RE = re.compile(r"\b(?:at )?index (\d+)")
+_RENAMES = {
+    "observation_end": "--observation-end",
+    "time_unit": "--time-unit",
+    "monetary": "amount",
+}
+
+
+def _user_terms(message: str, locate: Callable[[int], str] | None) -> str:
+    """A library message in the command's terms: option names, input lines instead of indices.
+
+    ``locate`` turns an index into the arrays the library saw into words naming what the user
+    can find (an input line, a customer id).
+    """
+    for internal, option in _RENAMES.items():
+        message = re.sub(rf"\b{internal}\b", option, message)
+    if locate is not None:
+        message = _INDEX_RE.sub(lambda m: locate(int(m.group(1))), message)
+    return " ".join(message.split())
+
+
+def _check_fit_possible(data: Transactions, summary: CustomerSummary, amounts: bool) -> None:
+    """Refuse, before any optimizer runs, a log from which no model can be learned."""
+    advice = "; give more history, or --summary-only for the summary alone"
+    if data.line.size == 1:
+        raise CommandLineError(
+            f"{data.source}: cannot fit the models: the file has one row (line "
+            f"{data.line[0]}){advice}"
+        )
+    if (data.date == data.date[0]).all():
+        raise CommandLineError(
+            f"{data.source}: cannot fit the models: all {data.line.size} transactions are on one "
+            f"day ({data.date[0]}){advice}"
+        )
+    if not (summary.frequency > 0).any():
+        raise CommandLineError(
+            f"{data.source}: cannot fit the models: no customer bought on a second day (every "
+            f"frequency is 0){advice}"
+        )
+    spend = summary.monetary_value
+    if amounts and spend is not None and not ((summary.frequency > 0) & (spend > 0)).any():
+        raise CommandLineError(
+            f"{data.source}: cannot fit the spend model: no repeat buyer has a positive "
+            "mean amount; give --no-amount to score purchases only"
+        )
+
+
+def _summarize(
+    data: Transactions, *, observation_end: Any, time_unit: str, returns: str
+) -> CustomerSummary:
+    """The summary of the rows (customers identified by their position in ``data.ids``)."""
+    kwargs: dict[str, Any] = {"observation_end": observation_end, "time_unit": time_unit}
+    # SHIM (until branch "data" is merged): summarize_transactions(returns=) is new there.
+    # Without it, only the default "error" reading exists (negative amounts were already
+    # refused with their line by read_transactions).
+    if "returns" in inspect.signature(summarize_transactions).parameters:
+        kwargs["returns"] = returns
+    elif returns != "error":
+        raise CommandLineError(
+            f"--returns {returns} needs summarize_transactions(returns=...), which this version "
+            "of custvalue lacks"
+        )
+    lines = data.line
+    try:
+        return summarize_transactions(data.customer_code, data.date, data.amount, **kwargs)
+    except CustValueError as exc:
+        raise CommandLineError(
+            f"{data.source}: {_user_terms(str(exc), lambda i: f'at line {lines[i]}')}"
+        ) from None
+
+
+def _shown_id(value: str) -> str:
+    """An id for a message: quoted, and shortened if very long."""
+    if len(value) > 80:
+        return f"{value[:40]!r}...{value[-20:]!r} ({len(value)} characters)"
+    return repr(value)
+
+
+def _annual_rate(text: str) -> float:
+    """``--annual-discount-rate`` as a fraction: ``0.1`` or ``10%``; > -1."""
+    value = text.strip()
+    scale = 100.0 if value.endswith("%") else 1.0
+    try:
+        rate = float(value.removesuffix("%")) / scale
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > -1):
+        raise CommandLineError(
+            f"--annual-discount-rate {text!r}: give a number > -1 such as 0.10 or 10% (10% a year)"
+        )
+    return rate
 
 
 def _run_score(args: argparse.Namespace) -> int:
     if args.example == (args.transactions is not None):
         raise CommandLineError("give either a TRANSACTIONS.csv file or --example (not both)")
-    time_unit_days(args.time_unit)  # a bad unit fails before the file is read
+    try:
+        time_unit_days(args.time_unit)  # a bad unit fails before the file is read
+        horizon = (
+            None if args.horizon is None else as_duration(args.horizon, args.time_unit, "--horizon")
+        )
+    except CustValueError as exc:
+        raise CommandLineError(_user_terms(str(exc), None)) from None
+    rate = _annual_rate(args.annual_discount_rate)
+    _delimiter(args.delimiter)  # refused even with --example, where it is unused
+    if horizon is not None and math.isinf(horizon) and rate <= 0:
+        raise CommandLineError(
+            f"--horizon {args.horizon} needs --annual-discount-rate > 0 (got "
+            f"{args.annual_discount_rate}): undiscounted purchases over an endless horizon "
+            "are infinite"
+        )
+    if rate > 1:
+        print(
+            f"{PROG}: warning: --annual-discount-rate {args.annual_discount_rate} is more than "
+            f"100% a year; for {rate:g}% give {rate / 100:g}",
+            file=sys.stderr,
+        )
     observation_end = args.observation_end
     if args.example:
-        from custvalue.datasets import CDNOW_CALIBRATION_END, load_cdnow_sample
-
-        log = load_cdnow_sample()
-        ids: NDArray[Any] = log.customer_id
-        dates: NDArray[Any] = log.date
-        amounts = None if args.no_amount else log.amount
+        data = _example_transactions(args.no_amount)
         if observation_end is None:
+            from custvalue.datasets import CDNOW_CALIBRATION_END
+
             observation_end = CDNOW_CALIBRATION_END
     else:
         data = read_transactions(
@@ -427,33 +788,72 @@ def _run_score(args: argparse.Namespace) -> int:
             amount_column=None if args.no_amount else args.amount_column,
             date_format=args.date_format,
             delimiter=args.delimiter,
+            encoding=args.encoding,
+            returns=args.returns,
         )
-        ids, dates, amounts = data.customer_id, data.date, data.amount
-    summary = summarize_transactions(
-        ids, dates, amounts, observation_end=observation_end, time_unit=args.time_unit
+    summary = _summarize(
+        data, observation_end=observation_end, time_unit=args.time_unit, returns=args.returns
     )
     columns = score_columns(summary)
     if not args.summary_only:
+        _check_fit_possible(data, summary, not args.no_amount)
+        first_line = data.first_line()
+
+        def customer(i: int) -> str:
+            code = int(summary.customer_id[i])
+            return (
+                f"for customer {_shown_id(data.ids[code])} (first on line {first_line[code]} of "
+                f"{data.source})"
+            )
+
+        fit_report = io.StringIO()  # written only if every fit succeeds: errors stay one line
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CustValueWarning)
-            columns.update(
-                model_columns(
-                    summary,
-                    horizon=args.horizon,
-                    annual_discount_rate=args.annual_discount_rate,
-                    report=sys.stderr,
+            try:
+                columns.update(
+                    model_columns(
+                        summary, horizon=horizon, annual_discount_rate=rate, report=fit_report
+                    )
                 )
-            )
+            except CustValueError as exc:
+                raise CommandLineError(_user_terms(str(exc), customer)) from None
+        sys.stderr.write(fit_report.getvalue())
         for warning in caught:
-            message = " ".join(str(warning.message).split())
-            print(f"{PROG}: warning: {message}", file=sys.stderr)
+            print(
+                f"{PROG}: warning: {_user_terms(str(warning.message), customer)}", file=sys.stderr
+            )
+        shown_horizon = "one year" if args.horizon is None else f"--horizon {args.horizon}"
+        if not args.no_amount:
+            print(
+                f"CLV: {shown_horizon}, --annual-discount-rate {args.annual_discount_rate}, "
+                f"time unit {args.time_unit}",
+                file=sys.stderr,
+            )
+    ids: NDArray[Any] = np.array(data.ids, dtype=object)
+    columns["customer_id"] = ids[summary.customer_id]
     if args.output == "-":
-        write_columns(columns, sys.stdout)
+        write_columns(columns, sys.stdout, precision=args.precision)
         sys.stdout.flush()
     else:
         with open(args.output, "w", newline="", encoding="utf-8") as handle:
-            write_columns(columns, handle)
+            write_columns(columns, handle, precision=args.precision)
     return 0
+
+
+def _example_transactions(no_amount: bool) -> Transactions:
+    """The bundled CDNOW sample as :class:`Transactions` (lines counted as in a CSV export)."""
+    from custvalue.datasets import load_cdnow_sample
+
+    log = load_cdnow_sample()
+    distinct, codes = np.unique(log.customer_id, return_inverse=True)
+    return Transactions(
+        ids=tuple(str(v) for v in distinct.tolist()),
+        customer_code=codes.reshape(-1).astype(np.int64),
+        date=log.date.astype("datetime64[D]"),
+        amount=None if no_amount else log.amount,
+        line=np.arange(2, log.customer_id.size + 2, dtype=np.int64),
+        source="the CDNOW sample",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
