@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -44,6 +47,66 @@ def test_two_state_retention_special_case(r: float, d: float, m: float) -> None:
     model = MigrationModel([[1, 0, 0, 0], [0, r, 1 - r, 0], [0, 0, 0, 1], [0, 0, 0, 1]])
     got = model.value([0, m, 0, 0], d).values[Stage.RETAIN]
     np.testing.assert_allclose(got, closed, rtol=1e-10)
+
+
+def _value_mpmath(P: list[list[float]], R: list[float], d: float) -> list[float]:
+    """Oracle: ``(I - P / (1 + d)) V = R`` at 1,300 bits, enough to hold ``1 + d`` exactly for
+    every float64 ``d`` and leave 50 digits after the condition number (at most 1 / d)."""
+    with mpmath.workprec(1300):
+        n = len(R)
+        one = 1 + mpmath.mpf(d)
+        A = mpmath.matrix(
+            [[(1 if i == j else 0) - mpmath.mpf(P[i][j]) / one for j in range(n)] for i in range(n)]
+        )
+        V = mpmath.lu_solve(A, mpmath.matrix([mpmath.mpf(r) for r in R]))
+        return [float(V[i]) for i in range(n)]
+
+
+def test_tiny_discount_rate_on_the_identity_chain_is_exact() -> None:
+    # Staying forever: V = R (1 + d) / d, a geometric series; today's float formula lost eps/d.
+    for d in (1e-12, 1e-15, 2.0**-60, 1e-200):
+        got = MigrationModel(np.eye(4)).value([30.0, 1.0, -7.0, 0.0], d).values
+        exact = [float(Fraction(r) * (1 + Fraction(d)) / Fraction(d)) for r in (30, 1, -7, 0)]
+        np.testing.assert_allclose(got, exact, rtol=1e-15, atol=0)
+    assert MigrationModel(np.eye(4)).value([30.0] * 4, 1e-12).values[0] == 30.000000000030e12
+    with pytest.raises(InvalidInputError, match="exceeds the float64 range"):
+        MigrationModel(np.eye(4)).value([1e300, 0, 0, 0], 1e-10)
+
+
+@st.composite
+def _near_diagonal(draw: st.DrawFn) -> list[list[float]]:
+    """Every stage stays with probability 1 - leak, leak down to 1e-300 (allowed moves only)."""
+    P = np.eye(4)
+    for i, j in [(0, 1), (1, 2), (2, 1), (3, 0)]:
+        leak = draw(st.sampled_from([0.0, 1e-300, 2.0**-70, 1e-12, 1e-6, 0.01]))
+        P[i, i], P[i, j] = 1.0 - leak, leak
+    return P.tolist()
+
+
+@settings(max_examples=max(20, settings.default.max_examples))
+@given(
+    st.one_of(st.just(np.eye(4).tolist()), _near_diagonal(), stage_matrices()),
+    stage_rewards(),
+    st.one_of(st.sampled_from([1e-16, 1e-12, 1e-9, 5e-324, 1.0]), st.floats(1e-15, 1.0)),
+)
+def test_infinite_value_is_accurate_to_1e10_or_refused(
+    P: list[list[float]], R: list[float], d: float
+) -> None:
+    """Against a 60-digit solve on diagonal, near-diagonal and general chains, for d down to
+    the smallest subnormal: accurate to 1e-10 relative, or refused with a clear error when the
+    matrix rows (exactly) sum to at least 1 + d or the value overflows float64."""
+    model = MigrationModel(P)
+    try:
+        got = model.value(R, d).values
+    except InvalidInputError as exc:
+        rows = max(sum(map(Fraction, row)) for row in model.matrix.tolist())
+        if "exceeds the float64 range" in str(exc):
+            assert max(map(abs, _value_mpmath(model.matrix.tolist(), R, d))) > 1e300
+        else:
+            assert "too small" in str(exc)  # noqa: PT017
+            assert rows >= 1 + Fraction(d)
+        return
+    np.testing.assert_allclose(got, _value_mpmath(model.matrix.tolist(), R, d), rtol=1e-10)
 
 
 @given(stage_matrices(), stage_rewards(), st.floats(0.01, 0.5), st.integers(0, 40))

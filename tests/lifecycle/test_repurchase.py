@@ -12,6 +12,7 @@ from custvalue.errors import InvalidInputError
 from custvalue.lifecycle import (
     LEAVES,
     TARP_RATES,
+    InclusiveResolution,
     IntentSummary,
     MigrationModel,
     MoveGain,
@@ -216,3 +217,43 @@ def test_survey_posterior() -> None:
         RepurchasePosterior.from_counts([-1, 1, 1, 1, 1], [0] * 5)
     with pytest.raises(InvalidInputError, match="shape \\(5,\\)"):
         RepurchasePosterior.from_counts([1, 1, 1], [0] * 3)
+
+
+def test_inclusive_reading_at_the_all_quick_boundary_answers_like_its_neighbours() -> None:
+    """quick_share == resolved_share (every resolved complaint resolved quickly): the inclusive
+    rate of all resolved must then be the quick rate. TARP's 54% vs 82% contradict it, on the
+    boundary as just below (implied rate -1e6) and just above (within the share tolerance)."""
+    base = {"no_failure_rate": 0.9, "failure_share": 0.25, "complaint_share": 0.4}
+    S = 0.4
+    for q in (S, np.nextafter(S, 0.0), S - 1e-7, np.nextafter(S, 1.0), S + 1e-10):
+        with pytest.raises(InvalidInputError, match="inclusive reading"):
+            tarp_tree(
+                "major", **base, quick_share=q, resolved_share=S, unresolved_share=1 - S,
+                resolved_reading="inclusive",
+            )  # fmt: skip
+    # The feasible edge for TARP major: the implied resolved-not-quickly rate reaches 0 at
+    # q* = S r_S / r_q; on it the resolved branch still holds S r_S, just beyond it fails.
+    edge = S * 0.54 / 0.82
+    on = tarp_tree(
+        "major", **base, quick_share=edge, resolved_share=S, unresolved_share=1 - S,
+        resolved_reading="inclusive",
+    )  # fmt: skip
+    assert on.resolved_rate == pytest.approx(0.0, abs=1e-9)
+    assert on.inclusive().resolved_rate == pytest.approx(0.54, abs=1e-12)
+    with pytest.raises(InvalidInputError, match="outside \\[0, 1\\]"):
+        tarp_tree(
+            "major", **base, quick_share=edge + 1e-6, resolved_share=S, unresolved_share=1 - S,
+            resolved_reading="inclusive",
+        )  # fmt: skip
+    # Consistent rates (resolved rate = quick rate): on, below and above the boundary give the
+    # intent of the exclusive tree whose resolved complainers are all quick.
+    exclusive = RepurchaseTree(0.25, 0.4, S, 0.0, 1 - S, 0.9, 0.09, 0.82, 0.3, 0.19)
+    for q in (S, np.nextafter(S, 0.0), S - 1e-7, np.nextafter(S, 1.0), S + 1e-10):
+        tree = RepurchaseTree.from_inclusive(
+            failure_share=0.25, complaint_share=0.4, no_failure_rate=0.9, no_complaint_rate=0.09,
+            resolution=InclusiveResolution(
+                resolved_share=S, resolved_rate=0.82, quick_share=q, quick_rate=0.82,
+                unresolved_share=1 - S, unresolved_rate=0.19,
+            ),
+        )  # fmt: skip
+        assert tree.intent == pytest.approx(exclusive.intent, abs=1e-9), q  # share tolerance

@@ -92,3 +92,46 @@ def test_errors_and_round_trip() -> None:
     np.testing.assert_array_equal(back.value_share, curve.value_share)
     assert back.gini == curve.gini
     assert "Gini" in curve._repr_html_()
+
+
+@given(
+    customer_values(max_size=80),
+    st.sampled_from(["raise", "clip", "keep"]),
+    st.integers(-1100, 1100),
+    st.floats(0.0, 1.0),
+)
+def test_scale_invariance_up_to_the_float64_limit(values, negative, k, p) -> None:
+    """Multiplying every value by 2**k changes no measure, bit for bit, as long as the scaled
+    values stay finite and normal (so the multiplication itself is exact)."""
+    arr = np.array(values)
+    if negative == "raise":
+        arr = np.abs(arr)
+    nonzero = np.abs(arr[arr != 0])
+    if nonzero.size:
+        lo, hi = int(np.frexp(nonzero.min())[1]), int(np.frexp(nonzero.max())[1])
+        k = max(-1021 - lo + 1, min(k, 1024 - hi))  # keep 2**k * values finite and normal
+    scaled = np.ldexp(arr, k)
+    try:
+        base = lorenz_curve(arr, negative=negative)
+    except InvalidInputError:
+        with pytest.raises(InvalidInputError, match="total > 0"):
+            lorenz_curve(scaled, negative=negative)
+        return
+    big = lorenz_curve(scaled, negative=negative)
+    np.testing.assert_array_equal(big.value_share, base.value_share)
+    assert big.gini == base.gini == gini(scaled, negative=negative)
+    assert top_share(scaled, p, negative=negative) == top_share(arr, p, negative=negative)
+
+
+def test_totals_beyond_the_float64_range() -> None:
+    assert gini([1e307] * 30 + [0.0] * 10) == 0.25
+    assert gini([np.finfo(float).max] * 3) == 0.0
+    assert top_share([1e308] * 4 + [0.0] * 6, 0.2) == 0.5
+    assert top_share([1e308] * 4 + [0.0] * 6, 0.4) == 1.0
+    assert lorenz_curve([1.7e308, 1.7e308]).value_share.tolist() == [0.0, 0.5, 1.0]
+    assert gini([1e308, 1e308, -1e308], negative="clip") == 1 / 3
+    whale = lorenz_curve([-1e308, 1e308, 1e308, 1e308], negative="keep")
+    assert whale.value_share.tolist() == [0.0, -0.5, 0.0, 0.5, 1.0]
+    with pytest.raises(InvalidInputError, match=r"shares; got -1e\+308"):
+        gini([1e308, -1e308, -1e308], negative="keep")
+    assert gini([5e-324, 0.0]) == 0.5  # the smallest subnormal works too

@@ -15,6 +15,7 @@ Kemeny, J. G. and Snell, J. L. (1960). *Finite Markov Chains*. Van Nostrand, ch.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
@@ -202,7 +203,11 @@ class MigrationModel(JsonMixin):
         Raises
         ------
         InvalidInputError
-            Bad shapes or values, or an infinite undiscounted value that diverges.
+            Bad shapes or values; an infinite undiscounted value that diverges; an infinite
+            horizon with ``d`` at or below the excess of a row sum over 1 (rows may sum to
+            ``1 + ROW_SUM_TOLERANCE``), where the sum need not converge; a value beyond the
+            float64 range. Otherwise the infinite-horizon value is exact to the last bit (solved
+            in rational arithmetic), for every ``d`` down to the smallest float.
         """
         R = _rewards(rewards)
         d = as_scalar(discount_rate, "discount_rate", lower=0)
@@ -225,13 +230,24 @@ class MigrationModel(JsonMixin):
                 "absorbing stage with reward 0; use discount_rate > 0 or a finite horizon"
             )
         free = ~sink if absorbed else np.ones(len(Stage), dtype=bool)
+        if not absorbed:
+            # The series converges when the spectral radius of P is < 1 + d; rows may sum to
+            # 1 + 1e-9 (ROW_SUM_TOLERANCE), so a d at or below that excess is undetermined.
+            excess = max(sum(map(Fraction, row)) for row in P.tolist()) - 1
+            if excess >= Fraction(d):
+                raise InvalidInputError(
+                    f"discount_rate = {d!r} is too small for an infinite horizon on a chain "
+                    f"that never stops: a row of the matrix sums to 1 + {float(excess):.3g}, so "
+                    "the discounted sum need not converge; use a larger discount_rate, a finite "
+                    "horizon, or rows that sum to 1 exactly"
+                )
         out = np.zeros(len(Stage))
         try:
             out[free] = _markov.discounted_value(P[np.ix_(free, free)], R[free], d, None)
-        except np.linalg.LinAlgError:
+        except OverflowError:
             raise InvalidInputError(
-                f"discount_rate = {d!r} is too small for an infinite horizon on a chain that "
-                "never stops; use a larger discount_rate or a finite horizon"
+                f"discount_rate = {d!r}: the infinite-horizon value exceeds the float64 range "
+                "for these rewards; use a larger discount_rate or a finite horizon"
             ) from None
         return out
 

@@ -246,7 +246,9 @@ class RepurchaseTree(JsonMixin):
         ------
         InvalidInputError
             If ``quick_share > resolved_share``, ``resolved_share + unresolved_share != 1``, or
-            the implied rate of the resolved-not-quickly leaf falls outside [0, 1].
+            the implied rate of the resolved-not-quickly leaf falls outside [0, 1] (checked as
+            ``0 <= S r_S - q r_q <= S - q``, so at ``q == S`` it requires ``r_S == r_q``: the
+            boundary answers like its neighbours instead of silently using ``r_q``).
         """
         res = resolution
         S, q = res.resolved_share, res.quick_share
@@ -260,13 +262,23 @@ class RepurchaseTree(JsonMixin):
                 f"{S + res.unresolved_share!r}"
             )
         s = max(S - q, 0.0)
-        rate = (S * res.resolved_rate - q * res.quick_rate) / s if s > 0 else res.resolved_rate
-        if not -SHARE_TOLERANCE <= rate <= 1 + SHARE_TOLERANCE:
+        # The resolved complainers hold S r_S = q r_q + s r_s with r_s in [0, 1]: checked in
+        # this multiplied form, which stays continuous at s = 0 (every resolved complaint
+        # resolved quickly), where it demands r_S = r_q instead of dividing by zero.
+        held = S * res.resolved_rate - q * res.quick_rate
+        if not -SHARE_TOLERANCE <= held <= s + SHARE_TOLERANCE:
+            if s <= 0:
+                raise InvalidInputError(
+                    f"inclusive reading: every resolved complaint is resolved quickly "
+                    f"(quick_share {q!r} >= resolved_share {S!r}), so resolved_rate "
+                    f"{res.resolved_rate!r} must equal quick_rate {res.quick_rate!r}"
+                )
             raise InvalidInputError(
                 f"inclusive reading: resolved_rate {res.resolved_rate!r} with quick_rate "
                 f"{res.quick_rate!r} and quick share {q / S:.4g} of resolved implies a rate of "
-                f"{rate:.4g} for resolved-not-quickly complainers, outside [0, 1]"
+                f"{held / s:.4g} for resolved-not-quickly complainers, outside [0, 1]"
             )
+        rate = held / s if s > 0 else res.resolved_rate
         return cls(
             failure_share, complaint_share, q, s, res.unresolved_share,
             no_failure_rate, no_complaint_rate, res.quick_rate, min(max(rate, 0.0), 1.0),

@@ -58,7 +58,11 @@ def tarp_tree(
     rate as that of complaints resolved but not quickly (``quick + resolved + unresolved =
     1``); ``"inclusive"`` reads it as the rate of all resolved complaints, quickly resolved
     ones included (then ``resolved_share`` includes ``quick_share`` and ``resolved +
-    unresolved = 1``), and converts with :meth:`RepurchaseTree.from_inclusive`.
+    unresolved = 1``), and converts with :meth:`RepurchaseTree.from_inclusive`. TARP's
+    resolved rate is below its quick rate, so in the inclusive reading ``quick_share`` can be
+    at most ``resolved_share * resolved / resolved_quickly`` (the resolved-not-quickly rate is
+    0 there); beyond that, up to and including ``quick_share == resolved_share`` (every
+    resolved complaint quick, which would need equal rates), it raises ``InvalidInputError``.
 
     Examples
     --------

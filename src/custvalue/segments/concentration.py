@@ -16,6 +16,7 @@ In every mode the total value must be > 0 (otherwise shares of it are undefined)
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import attrs
@@ -49,14 +50,30 @@ def _prepare(values: ArrayLike, negative: str) -> FloatArray:
         )
     elif negative == "clip":
         arr = np.maximum(arr, 0.0)
-    total = float(arr.sum())
+    scaled, exponent = _scaled(arr)
+    total = float(scaled.sum())
     if not total > 0:
-        raise InvalidInputError(f"values must have a total > 0 to compute shares; got {total!r}")
-    return np.sort(arr)
+        with np.errstate(over="ignore"):
+            shown = float(np.ldexp(total, exponent))
+        raise InvalidInputError(f"values must have a total > 0 to compute shares; got {shown!r}")
+    return np.sort(scaled)
+
+
+def _scaled(values: FloatArray) -> tuple[FloatArray, int]:
+    """``values * 2**-e`` with ``2**e`` the power of two just above the largest ``|value|``.
+
+    Exact (a power of two), every value in [-1, 1]. Each concentration measure is a ratio of
+    sums, unchanged by the scale, and the sums (at most ``n``, and ``n**2`` with the Gini
+    weights) cannot overflow, however large the inputs up to the float64 limit.
+    """
+    top = float(np.max(np.abs(values)))
+    exponent = math.frexp(top)[1] if top > 0 else 0
+    return np.ldexp(values, -exponent), exponent
 
 
 def lorenz_kernel(sorted_values: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Lorenz curve points from ascending values (kernel; total > 0 assumed).
+    """Lorenz curve points from ascending values (kernel; total > 0 assumed, values scaled so
+    that their sum stays finite, see :func:`_scaled`).
 
     Returns ``(customer_share, value_share)``, each of length n + 1, from (0, 0) to (1, 1).
     """
