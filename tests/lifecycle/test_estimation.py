@@ -135,3 +135,43 @@ def test_bad_counts_and_paths() -> None:
         count_transitions([["RETAIN", "GONE"]])
     with pytest.raises(InvalidInputError, match="level must be < 1"):
         estimate_migration(COUNTS).credible_intervals(1.0)
+
+
+# ---------------------------------------------------------------- exact values (issue 18)
+def test_posterior_sd_at_small_counts_is_the_beta_marginal_sd() -> None:
+    """At counts of 1 the Dirichlet sd with alpha_0 + 1 (0.224) and alpha_0 (0.250) differ."""
+    counts = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 1, 0, 1], [1, 0, 0, 1]])
+    est = estimate_migration(counts, prior=1.0)
+    # RETAIN row: Dirichlet(2, 2) over (RETAIN, RECOVER); marginal Beta(2, 2), sd sqrt(1/20)
+    assert est.standard_errors[1, 2] == pytest.approx(stats.beta.std(2, 2), rel=1e-12)
+    assert est.standard_errors[1, 2] == pytest.approx(0.2236068, abs=1e-7)
+    # ACQUIRE row: Dirichlet(2, 2, 1) over (ACQUIRE, RETAIN, TERMINATE)
+    var = stats.dirichlet.var([2.0, 2.0, 1.0])
+    np.testing.assert_allclose(est.standard_errors[0, [0, 1, 3]], np.sqrt(var), rtol=1e-12)
+    assert est.standard_errors[0, 2] == 0.0
+
+
+@given(
+    st.lists(st.integers(0, 3), min_size=16, max_size=16).map(
+        lambda v: np.where(ALLOWED, np.array(v).reshape(4, 4), 0)
+    ),
+    st.sampled_from([0.05, 0.5, 1.0, 2.0]),
+)
+def test_posterior_sd_equals_scipy_dirichlet_marginals(counts: np.ndarray, a: float) -> None:
+    est = estimate_migration(counts, prior=a, no_exits="prior")
+    alpha = np.where(ALLOWED, counts + a, 0.0)
+    for i in range(4):
+        row = alpha[i][ALLOWED[i]]
+        np.testing.assert_allclose(
+            est.standard_errors[i][ALLOWED[i]], np.sqrt(stats.dirichlet.var(row)), rtol=1e-10
+        )
+        np.testing.assert_allclose(est.matrix[i][ALLOWED[i]], stats.dirichlet.mean(row))
+
+
+def test_mle_standard_errors_are_binomial_at_small_counts() -> None:
+    counts = np.array([[1, 2, 0, 0], [0, 1, 0, 0], [0, 1, 1, 1], [0, 0, 0, 1]])
+    est = estimate_migration(counts)
+    np.testing.assert_allclose(est.matrix[0], [1 / 3, 2 / 3, 0, 0])
+    np.testing.assert_allclose(est.standard_errors[0, 1], np.sqrt(2 / 9 / 3), rtol=1e-12)
+    np.testing.assert_allclose(est.standard_errors[2, 1:], np.sqrt(2 / 9 / 3), rtol=1e-12)
+    assert est.standard_errors[1, 1] == 0.0  # p = 1: no spread

@@ -170,3 +170,81 @@ def test_policy_bad_input() -> None:
         StagePolicy(p_alive_recover=1.5)
     with pytest.raises(InvalidInputError, match="retain_min_purchases"):
         StagePolicy(retain_min_purchases=0)
+
+
+# ------------------------------------------------- thresholds: exactly on, just below, above
+def _down(x: float) -> float:
+    return float(np.nextafter(x, -np.inf))
+
+
+def _up(x: float) -> float:
+    return float(np.nextafter(x, np.inf))
+
+
+BOUNDARY_POLICY = StagePolicy(
+    retain_min_purchases=2,
+    p_alive_recover=0.5,
+    p_alive_terminate=0.1,
+    recover_after=10.0,
+    terminate_after=30.0,
+)
+
+#: (n_purchases, p_alive, time_since_last_purchase) -> reason, with each threshold met exactly
+#: ("below" a threshold is strict in the docs: p < p_alive_*, gap > *_after, n < retain_min).
+BOUNDARY_CASES = [
+    # p_alive_terminate = 0.1 for a repeat customer (0.1 is still above nothing else: LAPSING)
+    ((3, _down(0.1), 0.0), Reason.LOST),
+    ((3, 0.1, 0.0), Reason.LAPSING),
+    ((3, _up(0.1), 0.0), Reason.LAPSING),
+    # p_alive_recover = 0.5
+    ((3, _down(0.5), 0.0), Reason.LAPSING),
+    ((3, 0.5, 0.0), Reason.ACTIVE),
+    ((3, _up(0.5), 0.0), Reason.ACTIVE),
+    # recover_after = 10
+    ((3, 0.9, _down(10.0)), Reason.ACTIVE),
+    ((3, 0.9, 10.0), Reason.ACTIVE),
+    ((3, 0.9, _up(10.0)), Reason.INACTIVE),
+    # terminate_after = 30
+    ((3, 0.9, _down(30.0)), Reason.INACTIVE),
+    ((3, 0.9, 30.0), Reason.INACTIVE),
+    ((3, 0.9, _up(30.0)), Reason.INACTIVE_TOO_LONG),
+    # retain_min_purchases = 2 (whole numbers: one below, on, one above)
+    ((1, 0.9, 0.0), Reason.NEW_CUSTOMER),
+    ((2, 0.9, 0.0), Reason.ACTIVE),
+    ((3, 0.9, 0.0), Reason.ACTIVE),
+    # a new customer's loss uses the same two thresholds
+    ((1, _down(0.1), 0.0), Reason.ACQUISITION_FAILED),
+    ((1, 0.1, 0.0), Reason.NEW_CUSTOMER),
+    ((1, 0.9, 30.0), Reason.NEW_CUSTOMER),
+    ((1, 0.9, _up(30.0)), Reason.ACQUISITION_FAILED),
+    ((2, _down(0.1), 0.0), Reason.LOST),
+]
+
+
+@pytest.mark.parametrize(("inputs", "reason"), BOUNDARY_CASES, ids=lambda v: repr(v))
+def test_policy_thresholds_on_below_and_above(
+    inputs: tuple[int, float, float], reason: Reason
+) -> None:
+    n, p, gap = inputs
+    out = BOUNDARY_POLICY.assign([n], [p], time_since_last_purchase=[gap])
+    assert Reason(int(out.reasons[0])) == reason
+    assert Stage(int(out.stages[0])) == REASON_STAGE[reason]
+
+
+def test_policy_thresholds_vectorised_match_one_by_one() -> None:
+    n, p, gap = (np.array(v) for v in zip(*(c[0] for c in BOUNDARY_CASES), strict=True))
+    out = BOUNDARY_POLICY.assign(n, p, time_since_last_purchase=gap)
+    assert [Reason(int(r)) for r in out.reasons] == [c[1] for c in BOUNDARY_CASES]
+
+
+def test_policy_equal_thresholds_and_extremes() -> None:
+    """p_alive_terminate = p_alive_recover and thresholds at 0 and 1 are valid and strict."""
+    pol = StagePolicy(p_alive_recover=0.3, p_alive_terminate=0.3, recover_after=0.0,
+                      terminate_after=0.0)  # fmt: skip
+    out = pol.assign([3, 3, 3], [0.3, _down(0.3), 1.0], time_since_last_purchase=[0.0, 0.0, 0.0])
+    assert out.reason_names().tolist() == ["ACTIVE", "LOST", "ACTIVE"]
+    out = pol.assign([3], [1.0], time_since_last_purchase=[5e-324])
+    assert out.reason_names().tolist() == ["INACTIVE_TOO_LONG"]
+    edge = StagePolicy(p_alive_recover=1.0, p_alive_terminate=0.0)
+    out = edge.assign([3, 3, 3], [0.0, _down(1.0), 1.0])
+    assert out.reason_names().tolist() == ["LAPSING", "LAPSING", "ACTIVE"]

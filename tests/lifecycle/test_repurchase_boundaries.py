@@ -1,0 +1,159 @@
+"""Repurchase trees: every tolerance and range check on, just inside and just outside, and the
+tree's derived quantities against hand-computed values (TARP minor-problem rates)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from custvalue.errors import InvalidInputError
+from custvalue.lifecycle import (
+    SHARE_TOLERANCE,
+    InclusiveResolution,
+    RepurchaseTree,
+    tarp_tree,
+)
+
+TOL = SHARE_TOLERANCE  # 1e-9
+RATES = {
+    "no_failure_rate": 0.9,
+    "no_complaint_rate": 0.37,
+    "quick_rate": 0.95,
+    "resolved_rate": 0.70,
+    "unresolved_rate": 0.46,
+}
+
+
+def _tree(**shares: float) -> RepurchaseTree:
+    base = {"failure_share": 0.25, "complaint_share": 0.4, "quick_share": 0.3}
+    base |= {"resolved_share": 0.4, "unresolved_share": 0.3}
+    return RepurchaseTree(**(base | shares), **RATES)
+
+
+# ------------------------------------------------------------------ resolution shares sum to 1
+@pytest.mark.parametrize(
+    ("unresolved", "ok"),
+    [
+        (0.3, True),
+        (0.3 + 0.5 * TOL, True),
+        (0.3 - 0.5 * TOL, True),
+        (0.3 + 2 * TOL, False),
+        (0.3 - 2 * TOL, False),
+    ],
+)
+def test_resolution_shares_sum_to_one_within_the_tolerance(unresolved: float, ok: bool) -> None:
+    if ok:
+        assert _tree(unresolved_share=unresolved).unresolved_share == unresolved
+    else:
+        with pytest.raises(InvalidInputError, match="must equal 1"):
+            _tree(unresolved_share=unresolved)
+
+
+@pytest.mark.parametrize("name", ["failure_share", "complaint_share", "no_failure_rate"])
+def test_unit_interval_is_closed(name: str) -> None:
+    """Shares and rates may be exactly 0 or 1, not one ulp outside."""
+    args = {"failure_share": 0.25, "complaint_share": 0.4, "quick_share": 0.3}
+    args |= {"resolved_share": 0.4, "unresolved_share": 0.3, **RATES}
+    for value in (0.0, 1.0):
+        assert getattr(RepurchaseTree(**(args | {name: value})), name) == value
+    with pytest.raises(InvalidInputError, match=f"{name} must be <= 1"):
+        RepurchaseTree(**(args | {name: float(np.nextafter(1.0, 2.0))}))
+    with pytest.raises(InvalidInputError, match=f"{name} must be >= 0"):
+        RepurchaseTree(**(args | {name: -5e-324}))
+
+
+def test_leaf_shares_sum_to_one_within_the_tolerance() -> None:
+    rates = [0.9, 0.37, 0.95, 0.7, 0.46]
+    RepurchaseTree.from_leaves([0.5, 0.2, 0.1, 0.1, 0.1 + 0.5 * TOL], rates)
+    with pytest.raises(InvalidInputError, match="leaf_shares must sum to 1"):
+        RepurchaseTree.from_leaves([0.5, 0.2, 0.1, 0.1, 0.1 + 2 * TOL], rates)
+
+
+# ------------------------------------------------------------------------------- move limits
+def test_moving_exactly_a_whole_leaf_empties_it() -> None:
+    tree = _tree()
+    unresolved = float(tree.leaf_shares[4])  # 0.25 * 0.4 * 0.3 = 0.03
+    after = tree.move("unresolved", "resolved_quickly", unresolved)
+    assert after.leaf_shares[4] == 0.0
+    assert after.intent == pytest.approx(tree.intent + unresolved * (0.95 - 0.46), abs=1e-15)
+    # a rounding error's worth more is accepted (and clamped); more than the tolerance is not
+    tree.move("unresolved", "resolved_quickly", unresolved + 0.5 * TOL)
+    with pytest.raises(InvalidInputError, match="cannot move a share"):
+        tree.move("unresolved", "resolved_quickly", unresolved + 2 * TOL)
+    # basis "complainers": amount 1 moves all complainers' unresolved share (0.3 of them)
+    all_of = tree.move("unresolved", "resolved", 0.3, basis="complainers")
+    assert all_of.unresolved_share == pytest.approx(0.0, abs=1e-15)
+
+
+# ------------------------------------------------------------------ inclusive reading limits
+def _inclusive(quick: float, resolved: float, resolved_rate: float, quick_rate: float = 0.5):  # type: ignore[no-untyped-def]
+    return RepurchaseTree.from_inclusive(
+        failure_share=0.25,
+        complaint_share=0.4,
+        no_failure_rate=0.9,
+        no_complaint_rate=0.37,
+        resolution=InclusiveResolution(
+            resolved_share=resolved,
+            resolved_rate=resolved_rate,
+            quick_share=quick,
+            quick_rate=quick_rate,
+            unresolved_share=1.0 - resolved,
+            unresolved_rate=0.46,
+        ),
+    )
+
+
+def test_quick_share_may_equal_but_not_exceed_the_inclusive_resolved_share() -> None:
+    tree = _inclusive(0.6, 0.6, 0.5)
+    assert tree.resolved_share == 0.0
+    assert tree.quick_share == 0.6
+    _inclusive(0.6 + 0.5 * TOL, 0.6, 0.5)
+    with pytest.raises(InvalidInputError, match="cannot exceed the inclusive resolved_share"):
+        _inclusive(0.6 + 2 * TOL, 0.6, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("resolved_rate", "implied"),
+    [
+        (0.25, 0.0),  # (1.0 * 0.25 - 0.5 * 0.5) / 0.5 = 0 exactly
+        (0.75, 1.0),  # (0.75 - 0.25) / 0.5 = 1 exactly
+        (0.25 - 0.25 * TOL, 0.0),  # implied -0.5e-9: inside the tolerance, clamped to 0
+        (0.75 + 0.25 * TOL, 1.0),
+        (0.25 - TOL, None),  # implied -2e-9: outside
+        (0.75 + TOL, None),
+    ],
+)
+def test_implied_resolved_not_quickly_rate_on_its_limits(
+    resolved_rate: float, implied: float | None
+) -> None:
+    if implied is None:
+        with pytest.raises(InvalidInputError, match="outside \\[0, 1\\]"):
+            _inclusive(0.5, 1.0, resolved_rate)
+    else:
+        assert _inclusive(0.5, 1.0, resolved_rate).resolved_rate == pytest.approx(implied, abs=0)
+
+
+# --------------------------------------------------------------- derived values by hand
+def test_derived_quantities_by_hand() -> None:
+    """f = 0.25, c = 0.4, (q, s, u) = (0.3, 0.4, 0.3), TARP minor rates."""
+    tree = tarp_tree(
+        "minor",
+        no_failure_rate=0.9,
+        failure_share=0.25,
+        complaint_share=0.4,
+        quick_share=0.3,
+        resolved_share=0.4,
+        unresolved_share=0.3,
+    )
+    complained = 0.3 * 0.95 + 0.4 * 0.70 + 0.3 * 0.46  # 0.703
+    assert tree.recovery_rate("complainers") == pytest.approx(0.703, abs=1e-15)
+    assert tree.recovery_rate() == pytest.approx(0.6 * 0.37 + 0.4 * complained, abs=1e-15)
+    assert tree.intent == pytest.approx(0.75 * 0.9 + 0.25 * (0.222 + 0.4 * 0.703), abs=1e-15)
+    assert tree.no_intent_share == pytest.approx(1 - tree.intent, abs=0)
+    np.testing.assert_allclose(tree.leaf_shares, [0.75, 0.15, 0.03, 0.04, 0.03], rtol=0, atol=1e-16)
+    lost = tree.lost_customers(1000.0)
+    np.testing.assert_allclose(lost, [75.0, 94.5, 1.5, 12.0, 16.2], rtol=1e-13)
+    assert tree.derivative_complaint_share() == pytest.approx(0.25 * (0.703 - 0.37), abs=1e-15)
+    inc = tree.inclusive()
+    assert inc.resolved_share == pytest.approx(0.7, abs=1e-16)
+    assert inc.resolved_rate == pytest.approx((0.3 * 0.95 + 0.4 * 0.70) / 0.7, rel=1e-15)
