@@ -25,8 +25,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from custvalue import __version__
 from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
+from custvalue._version import __version__
 from custvalue.errors import CustValueError, CustValueWarning
 from custvalue.summary import CustomerSummary, summarize_transactions, time_unit_days
 

@@ -21,7 +21,6 @@ Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` 
 
 from __future__ import annotations
 
-import html
 from typing import Any, overload
 
 import attrs
@@ -29,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, columns_html, freeze_columns
 from custvalue._transactions import (
     coerce_date_scalar,
     coerce_dates,
@@ -212,7 +212,9 @@ class CustomerSummary:
         """Load a document written by :meth:`to_json`; raises ``PersistenceError`` if invalid."""
         return cls._from_payload(_persist.loads(text, "CustomerSummary"))
 
-    def _columns(self) -> dict[str, NDArray[Any]]:
+    def to_columns(self) -> Columns:
+        """One row per customer: ``customer_id``, ``frequency``, ``recency``, ``T`` and
+        ``monetary_value`` (when present), as read-only arrays."""
         cols: dict[str, NDArray[Any]] = {
             "customer_id": self.customer_id,
             "frequency": self.frequency,
@@ -221,39 +223,20 @@ class CustomerSummary:
         }
         if self.monetary_value is not None:
             cols["monetary_value"] = self.monetary_value
-        return cols
+        return freeze_columns(cols)
 
     def _repr_html_(self) -> str:
         caption = (
             f"CustomerSummary: {self.n_customers} customers, time unit {self.time_unit}, "
             f"observation end {self.observation_end}"
         )
-        return _html_table(caption, self._columns())
+        return columns_html(self.to_columns(), caption)
 
     def __repr__(self) -> str:
         return (
             f"CustomerSummary(n_customers={self.n_customers}, time_unit={self.time_unit!r}, "
             f"observation_end={str(self.observation_end)!r})"
         )
-
-
-def _html_table(caption: str, columns: dict[str, NDArray[Any]], rows: int = 10) -> str:
-    n = next(iter(columns.values())).size
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
-    body = []
-    for i in range(min(n, rows)):
-        cells = []
-        for arr in columns.values():
-            v = arr[i]
-            text = f"{v:.4g}" if isinstance(v, np.floating) else str(v)
-            cells.append(f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    if n > rows:
-        body.append(f"<tr><td colspan='{len(columns)}'>... {n - rows} more rows</td></tr>")
-    return (
-        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
 
 
 @attrs.frozen(eq=False)
@@ -345,17 +328,22 @@ class CalibrationHoldout:
                 observation_end=_persist.require(payload, "observation_end", str, where),
             )
 
-    def _repr_html_(self) -> str:
-        cols = self.calibration._columns()
+    def to_columns(self) -> Columns:
+        """One row per customer: the calibration summary's columns, ``holdout_frequency`` and
+        ``holdout_spend`` (when present)."""
+        cols = dict(self.calibration.to_columns())
         cols["holdout_frequency"] = self.holdout_frequency
         if self.holdout_spend is not None:
             cols["holdout_spend"] = self.holdout_spend
+        return freeze_columns(cols)
+
+    def _repr_html_(self) -> str:
         caption = (
             f"CalibrationHoldout: {self.calibration.n_customers} customers, calibration to "
             f"{self.calibration_end}, holdout to {self.observation_end} "
             f"({self.holdout_duration:g} {self.calibration.time_unit})"
         )
-        return _html_table(caption, cols)
+        return columns_html(self.to_columns(), caption)
 
 
 def _coerce_log(
@@ -506,12 +494,9 @@ def summarize_transactions(
     [20.0, 0.0]
     """
     if data is not None:
-        from custvalue.frame import summarize_frame
-
-        return summarize_frame(
-            data, customer_id, date, monetary,  # type: ignore[arg-type]
-            observation_end=observation_end, time_unit=time_unit,
-        )  # fmt: skip
+        return _summarize_frame(
+            data, customer_id, date, monetary, observation_end=observation_end, time_unit=time_unit
+        )
     ids, days, amounts = _coerce_log(customer_id, date, monetary)
     time_unit_days(time_unit)  # fail fast on a bad unit
     end = _end_day(observation_end, days)
@@ -520,6 +505,31 @@ def summarize_transactions(
         ids, days = ids[keep], days[keep]
         amounts = None if amounts is None else amounts[keep]
     return _summarize(ids, days, amounts, end, time_unit)
+
+
+def _summarize_frame(
+    data: Any,
+    customer_id: object,
+    date: object,
+    monetary: object,
+    *,
+    observation_end: Any,
+    time_unit: TimeUnit,
+) -> Any:
+    """``summarize_transactions(..., data=frame)``: columns in, a frame of the same library out."""
+    from custvalue import _dataframe
+
+    frame = _dataframe.eager(data)
+    ids = _dataframe.column(frame, customer_id, "customer_id")
+    dates = _dataframe.column(frame, date, "date")
+    amounts = None if monetary is None else _dataframe.column(frame, monetary, "monetary")
+    summary = summarize_transactions(
+        ids, dates, amounts, observation_end=observation_end, time_unit=time_unit
+    )
+    cols = dict(summary.to_columns())
+    id_name = str(customer_id)
+    ordered = {id_name: cols.pop("customer_id"), **cols}
+    return _dataframe.build(ordered, _dataframe.native_namespace(frame))
 
 
 def calibration_holdout_split(
