@@ -236,7 +236,6 @@ def test_returns_option_is_passed_to_the_summary(
     assert seen == ["error", "net", "drop"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs summarize_transactions(returns=) from branch data")
 @pytest.mark.parametrize(
     ("reading", "expected"),
     [

@@ -13,9 +13,8 @@ Everything works on plain numpy arrays; parameters and results are frozen object
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from custvalue import clv, datasets, errors, lifecycle, segments
+from custvalue._version import __version__
 from custvalue.summary import (
     CalibrationHoldout,
     CustomerSummary,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from custvalue._version import __version__
 from custvalue.errors import CustValueError, PersistenceError
 
 __all__ = [
@@ -131,8 +132,6 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 def dumps(kind: str, payload: Mapping[str, Any]) -> str:
     """Serialise ``payload`` as a versioned custvalue document of the given ``kind``."""
-    from custvalue import __version__
-
     doc = {
         "format": "custvalue",
         "kind": kind,

@@ -19,7 +19,6 @@ import argparse
 import codecs
 import csv
 import datetime as dt
-import inspect
 import io
 import math
 import os
@@ -34,8 +33,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from custvalue import __version__
 from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
+from custvalue._version import __version__
 from custvalue.errors import CustValueError, CustValueWarning
 from custvalue.summary import CustomerSummary, summarize_transactions
 from custvalue.time_units import as_duration, time_unit_days
@@ -707,24 +706,42 @@ def _summarize(
     data: Transactions, *, observation_end: Any, time_unit: str, returns: str
 ) -> CustomerSummary:
     """The summary of the rows (customers identified by their position in ``data.ids``)."""
-    kwargs: dict[str, Any] = {"observation_end": observation_end, "time_unit": time_unit}
-    # SHIM (until branch "data" is merged): summarize_transactions(returns=) is new there.
-    # Without it, only the default "error" reading exists (negative amounts were already
-    # refused with their line by read_transactions).
-    if "returns" in inspect.signature(summarize_transactions).parameters:
-        kwargs["returns"] = returns
-    elif returns != "error":
-        raise CommandLineError(
-            f"--returns {returns} needs summarize_transactions(returns=...), which this version "
-            "of custvalue lacks"
-        )
+    kwargs: dict[str, Any] = {
+        "observation_end": observation_end,
+        "time_unit": time_unit,
+        "returns": returns,
+    }
     lines = data.line
     try:
         return summarize_transactions(data.customer_code, data.date, data.amount, **kwargs)
     except CustValueError as exc:
+        message = _customer_terms(str(exc), data)
         raise CommandLineError(
-            f"{data.source}: {_user_terms(str(exc), lambda i: f'at line {lines[i]}')}"
+            f"{data.source}: {_user_terms(message, lambda i: f'at line {lines[i]}')}"
         ) from None
+
+
+_ROW_CODE_RE = re.compile(r"\bat index (\d+) \(customer_id (\d+)\)")
+_CODE_RE = re.compile(r"\bcustomer_id (\d+)")
+
+
+def _customer_terms(message: str, data: Transactions) -> str:
+    """Replace the customer codes the library saw by the ids and lines the user can find.
+
+    The library is given each row's customer as a code (its position in ``data.ids``), so
+    its messages say ``at index <row> (customer_id <code>)`` or ``customer_id <code>``.
+    """
+    lines = data.line
+
+    def row(m: re.Match[str]) -> str:
+        code = int(m.group(2))
+        return f"at line {lines[int(m.group(1))]} (customer {_shown_id(data.ids[code])})"
+
+    def customer(m: re.Match[str]) -> str:
+        code = int(m.group(1))
+        return f"customer {_shown_id(data.ids[code])}, first on line {data.first_line()[code]}"
+
+    return _CODE_RE.sub(customer, _ROW_CODE_RE.sub(row, message))
 
 
 def _shown_id(value: str) -> str:

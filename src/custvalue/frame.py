@@ -17,26 +17,22 @@ narwhals is imported only when a frame is handled, so ``import custvalue`` never
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from custvalue._frames import build_frame as _build
-from custvalue._frames import column as _column
-from custvalue._frames import eager as _eager
-from custvalue._frames import namespace as _namespace
-from custvalue._frames import narwhals as _narwhals
+from custvalue import _frames
+from custvalue._columns import Columns, Tabular, freeze_columns
 from custvalue.clv.value import SpendModel, TransactionModel, discounted_expected_transactions
 from custvalue.errors import InvalidInputError, InvalidTypeError
-from custvalue.summary import CalibrationHoldout, CustomerSummary, summarize_transactions
+from custvalue.summary import summarize_transactions
 
 __all__ = ["SCORE_COLUMNS", "score", "summarize_frame", "to_frame"]
-
-Columns = dict[str, NDArray[Any]]
 
 #: Input columns :func:`score` reads from a frame (our name -> default column name).
 SCORE_COLUMNS: dict[str, str] = {
@@ -216,12 +212,18 @@ def score(
     >>> round(float(out["p_alive"][0]), 4)
     0.7266
     """
-    if isinstance(summary, CustomerSummary):
+    if isinstance(summary, Tabular):
         if columns is not None:
             raise InvalidInputError("columns applies to DataFrame input, not a CustomerSummary")
-        base = summary._columns()
+        base = summary.to_columns()
+        missing = [name for name in ("frequency", "recency", "T") if name not in base]
+        if missing:
+            raise InvalidInputError(
+                f"summary: {type(summary).__name__} has no column(s) {missing}; pass a "
+                "CustomerSummary or a frame"
+            )
         added = _score_arrays(
-            summary.frequency, summary.recency, summary.T, summary.monetary_value,
+            base["frequency"], base["recency"], base["T"], base.get("monetary_value"),
             transaction_model, spend_model, horizon, discount_rate, n_nodes,
         )  # fmt: skip
         return {**base, **added}
@@ -232,207 +234,78 @@ def score(
                 f"columns: unknown key {key!r}; expected some of {list(SCORE_COLUMNS)}"
             )
         names[key] = value
-    frame = _eager(summary, "summary")
-    x = _column(frame, names["frequency"], "frequency")
-    t_x = _column(frame, names["recency"], "recency")
-    age = _column(frame, names["T"], "T")
-    m = None if spend_model is None else _column(frame, names["monetary_value"], "monetary_value")
+    frame = _frames.eager(summary, "summary")
+    x = _frames.column(frame, names["frequency"], "frequency")
+    t_x = _frames.column(frame, names["recency"], "recency")
+    age = _frames.column(frame, names["T"], "T")
+    m = None
+    if spend_model is not None:
+        m = _frames.column(frame, names["monetary_value"], "monetary_value")
     added = _score_arrays(
         x, t_x, age, m, transaction_model, spend_model, horizon, discount_rate, n_nodes
     )
     clash = [c for c in added if c in frame.columns]
     if clash:
         raise InvalidInputError(f"summary already has column(s) {clash}; rename or drop them")
-    nw = _narwhals()
-    namespace = _namespace(frame)
+    nw = _frames.narwhals()
+    namespace = _frames.namespace(frame)
     new = [nw.new_series(name, v, native_namespace=namespace) for name, v in added.items()]
     return frame.with_columns(*new).to_native()
 
 
 # ------------------------------------------------------------------------------ to_frame
-def _stage_names(codes: NDArray[np.int64]) -> NDArray[np.str_]:
-    from custvalue.lifecycle import Stage
-
-    names = np.array([s.name for s in Stage])
-    out: NDArray[np.str_] = names[codes]
-    return out
-
-
-def _long_matrix(**matrices: NDArray[Any]) -> Columns:
-    from custvalue.lifecycle import Stage
-
-    k = len(Stage)
-    codes = np.arange(k, dtype=np.int64)
-    cols: Columns = {
-        "from_stage": _stage_names(np.repeat(codes, k)),
-        "to_stage": _stage_names(np.tile(codes, k)),
-    }
-    cols.update({name: np.asarray(m).reshape(-1) for name, m in matrices.items()})
-    return cols
-
-
-def _segment_columns(result: Any) -> Columns | None:
-    from custvalue import segments as sg
-
-    if isinstance(result, sg.SegmentTable):
-        value = result.value_name
-        cols: Columns = {
-            "segment": np.asarray(result.segment, dtype=str),
-            "count": result.count,
-            "customer_share": result.customer_share,
-            f"{value}_total": result.value_total,
-            f"{value}_share": result.value_share,
-            f"{value}_mean": result.value_mean,
-        }
-        for name in result.extra_names:
-            cols[f"{name}_total"] = result.extra(name)
-        return cols
-    if isinstance(result, sg.Segmentation):
-        return {"segment": result.labels}
-    if isinstance(result, sg.CustomerPyramid):
-        return {"tier": result.labels, "profit": result.profit}
-    if isinstance(result, sg.RFMScores):
-        return {
-            "recency_score": result.recency_score,
-            "frequency_score": result.frequency_score,
-            "monetary_score": result.monetary_score,
-            "total_spend": result.total_spend,
-        }
-    if isinstance(result, sg.LorenzCurve):
-        return {"customer_share": result.customer_share, "value_share": result.value_share}
-    return None
-
-
-def _lifecycle_columns(result: Any) -> Columns | None:
-    from custvalue import lifecycle as lc
-
-    stages = np.array([s.name for s in lc.Stage])
-    leaves = np.asarray(lc.LEAVES, dtype=str)
-    if isinstance(result, lc.StageAssignment):
-        return {"stage": result.stage_names(), "reason": result.reason_names()}
-    if isinstance(result, lc.StageHistory):
-        seen = result.stages >= 0
-        rows, k = np.nonzero(seen)
-        reasons = np.array([r.name for r in lc.Reason])
-        return {
-            "customer_id": result.customer_id[rows],
-            "cutoff": result.cutoffs[k],
-            "stage": stages[result.stages[rows, k]],
-            "reason": reasons[result.reasons[rows, k]],
-            "routed": result.routed[rows, k],
-        }
-    if isinstance(result, lc.MigrationModel):
-        return _long_matrix(probability=result.matrix)
-    if isinstance(result, lc.MigrationEstimate):
-        return _long_matrix(
-            probability=result.matrix,
-            standard_error=result.standard_errors,
-            count=result.counts,
-            fixed=result.fixed,
-        )
-    if isinstance(result, lc.StageValue):
-        return {"stage": stages, "reward": result.rewards, "value": result.values}
-    if isinstance(result, lc.AbsorbingFacts):
-        return {
-            "stage": stages[:3],
-            "expected_periods": result.expected_periods,
-            "variance_periods": result.variance_periods,
-            "probability_reach_retain": result.probability_reach_retain[:3],
-        }
-    if isinstance(result, lc.RepurchaseTree):
-        return {
-            "leaf": leaves,
-            "share": result.leaf_shares,
-            "rate": result.leaf_rates,
-            "lost_share": result.lost_customers(1.0),
-        }
-    if isinstance(result, lc.RepurchasePosterior):
-        return {
-            "leaf": leaves,
-            "share": result.leaf_shares,
-            "rate_alpha": result.rate_alpha,
-            "rate_beta": result.rate_beta,
-            "rate_mean": result.rate_means,
-        }
-    if isinstance(result, lc.IntentSummary):
-        quantity = np.array(["intent", "no_intent", *(f"lost_{leaf}" for leaf in lc.LEAVES)])
-        table = np.vstack([result.intent, result.no_intent, result.lost.T])
-        return {
-            "quantity": quantity,
-            "mean": table[:, 0],
-            "lower": table[:, 1],
-            "upper": table[:, 2],
-        }
-    return None
-
-
-def _result_columns(result: Any) -> Columns:
-    if isinstance(result, CustomerSummary):
-        return result._columns()
-    if isinstance(result, CalibrationHoldout):
-        cols = result.calibration._columns()
-        cols["holdout_frequency"] = result.holdout_frequency
-        if result.holdout_spend is not None:
-            cols["holdout_spend"] = result.holdout_spend
-        return cols
-    from custvalue.clv.resampling import BootstrapResult
-
-    if isinstance(result, BootstrapResult):  # one row per replicate
-        cols = {name: result.params[:, i] for i, name in enumerate(result.names)}
-        cols["converged"] = result.converged
-        return cols
-    found = _segment_columns(result)
-    if found is None:
-        found = _lifecycle_columns(result)
-    if found is not None:
-        return found
+def _result_columns(result: Any, layout: str | None) -> Columns:
+    """The columns of a result (its ``to_columns()``) or of a mapping of 1-D arrays."""
+    if isinstance(result, Tabular):
+        if layout is None:
+            return result.to_columns()
+        to_columns: Any = result.to_columns
+        if "layout" not in inspect.signature(to_columns).parameters:
+            raise InvalidInputError(
+                f"layout: {type(result).__name__} has one layout only; got layout={layout!r}"
+            )
+        return freeze_columns(to_columns(layout=layout))
     if isinstance(result, Mapping):
-        cols = {}
-        for key, value in result.items():
-            if not isinstance(key, str):
-                raise InvalidTypeError(f"result: column names must be str; got {key!r}")
-            cols[key] = np.asarray(value)
-        return cols
+        if layout is not None:
+            raise InvalidTypeError(f"layout applies to results, not to a mapping; got {layout!r}")
+        return freeze_columns(result)
     raise InvalidTypeError(
-        f"to_frame does not know how to tabulate {type(result).__name__}; supported: "
-        "CustomerSummary, CalibrationHoldout, BootstrapResult, segment results "
-        "(SegmentTable, Segmentation, CustomerPyramid, RFMScores, LorenzCurve), lifecycle "
-        "results (StageAssignment, StageHistory, MigrationModel, MigrationEstimate, "
-        "StageValue, AbsorbingFacts, RepurchaseTree, RepurchasePosterior, IntentSummary), "
-        "or a mapping of 1-D arrays"
+        f"to_frame tabulates results with a to_columns() method (every custvalue result) or a "
+        f"mapping of 1-D arrays; got {type(result).__name__}"
     )
 
 
-def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: Any = None) -> Any:
+def to_frame(
+    result: Any,
+    backend: str | ModuleType = "pandas",
+    *,
+    customer_id: Any = None,
+    layout: str | None = None,
+) -> Any:
     """Tabulate a result as a DataFrame of the chosen library.
+
+    The columns are the result's own ``to_columns()``: this function only hands them to the
+    frame library, so a frame, the notebook table and the text repr of a result always agree.
 
     Parameters
     ----------
     result
-        One of: :class:`~custvalue.summary.CustomerSummary`,
-        :class:`~custvalue.summary.CalibrationHoldout`;
-        :class:`~custvalue.clv.BootstrapResult` (one row per replicate: the parameters and
-        ``converged``); segment results
-        (:class:`~custvalue.segments.SegmentTable`: one row per segment;
-        :class:`~custvalue.segments.Segmentation`, :class:`~custvalue.segments.CustomerPyramid`,
-        :class:`~custvalue.segments.RFMScores`: one row per customer;
-        :class:`~custvalue.segments.LorenzCurve`: one row per curve point); lifecycle results
-        (:class:`~custvalue.lifecycle.StageAssignment`: per customer;
-        :class:`~custvalue.lifecycle.StageHistory`: long format, one row per customer and
-        cut-off where the customer is acquired; :class:`~custvalue.lifecycle.MigrationModel`
-        and :class:`~custvalue.lifecycle.MigrationEstimate`: long format, one row per
-        ``(from_stage, to_stage)``; :class:`~custvalue.lifecycle.StageValue`,
-        :class:`~custvalue.lifecycle.AbsorbingFacts`: per stage;
-        :class:`~custvalue.lifecycle.RepurchaseTree`,
-        :class:`~custvalue.lifecycle.RepurchasePosterior`: per leaf;
-        :class:`~custvalue.lifecycle.IntentSummary`: per quantity); or a mapping of column
-        name -> 1-D array (e.g. the output of :func:`score` on a ``CustomerSummary``).
+        Any custvalue result (everything with a ``to_columns()`` method: a
+        :class:`~custvalue.summary.CustomerSummary`, a fitted model's parameter table, segment
+        and lifecycle results, bootstrap replicates, ...; each method's docstring says what a
+        row is), or a mapping of column name -> 1-D array (e.g. the output of :func:`score` on
+        a ``CustomerSummary``).
     backend
         ``"pandas"``, ``"polars"``, ``"pyarrow"`` (or the module itself), or another eager
         library narwhals supports.
     customer_id
-        Optional ids, shape ``(n_customers,)``, prepended as a ``customer_id`` column (for
+        Optional ids, shape ``(n_rows,)``, prepended as a ``customer_id`` column (for
         per-customer results that do not carry ids, e.g. a ``Segmentation``).
+    layout
+        ``"long"`` or ``"wide"`` for results that have both shapes (a transition matrix: one
+        row per ``(from_stage, to_stage)`` pair, or one row per ``from_stage``; a
+        :class:`~custvalue.lifecycle.StageHistory`: one row per customer and cut-off, or one
+        per customer); ``None`` takes the result's default.
 
     Returns
     -------
@@ -444,17 +317,26 @@ def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: 
     ImportError
         narwhals (or the backend library) is not installed.
     InvalidTypeError
-        ``result`` is of an unsupported type.
+        ``result`` has no ``to_columns()`` and is not a mapping, or ``backend`` is neither a
+        name nor a module.
     InvalidInputError
-        Columns of different lengths, or ``customer_id`` of the wrong length or given twice.
+        Columns of different lengths, ``customer_id`` of the wrong length or given twice, or a
+        ``layout`` the result does not have.
+
+    Examples
+    --------
+    >>> from custvalue.lifecycle import MigrationModel
+    >>> P = [[0.0, 0.6, 0.0, 0.4], [0.0, 0.8, 0.2, 0.0], [0.0, 0.3, 0.4, 0.3], [0, 0, 0, 1]]
+    >>> wide = to_frame(MigrationModel(P), "pandas", layout="wide")
+    >>> wide.columns.tolist()
+    ['from_stage', 'ACQUIRE', 'RETAIN', 'RECOVER', 'TERMINATE']
+    >>> to_frame(MigrationModel(P), "polars").shape  # long: one row per (from, to)
+    (16, 3)
     """
-    cols = _result_columns(result)
-    lengths = {name: int(np.shape(v)[0]) if np.ndim(v) else 1 for name, v in cols.items()}
-    if any(np.ndim(v) != 1 for v in cols.values()) or len(set(lengths.values())) > 1:
-        raise InvalidInputError(f"result columns must be 1-D of one length; got {lengths}")
+    cols = _result_columns(result, layout)
+    n = next(iter(cols.values())).shape[0] if cols else 0
     if customer_id is not None:
         ids = np.asarray(customer_id)
-        n = next(iter(lengths.values()))
         if ids.shape != (n,):
             raise InvalidInputError(f"customer_id must have shape ({n},); got {ids.shape}")
         if "customer_id" in cols:
@@ -469,4 +351,4 @@ def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: 
             raise ImportError(f"backend {backend!r} is not installed") from None
     else:
         raise InvalidTypeError(f"backend must be a library name or module; got {backend!r}")
-    return _build(cols, namespace)
+    return _frames.build_frame(cols, namespace)

@@ -31,7 +31,6 @@ Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` 
 
 from __future__ import annotations
 
-import html
 from typing import Any, overload
 
 import attrs
@@ -39,6 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, columns_html, freeze_columns
 from custvalue._frames import FrameInput, accepts_data
 from custvalue._transactions import (
     Returns,
@@ -279,7 +279,9 @@ class CustomerSummary:
         """Load a document written by :meth:`to_json`; raises ``PersistenceError`` if invalid."""
         return cls._from_payload(_persist.loads(text, "CustomerSummary"))
 
-    def _columns(self) -> dict[str, NDArray[Any]]:
+    def to_columns(self) -> Columns:
+        """One row per customer: ``customer_id``, ``frequency``, ``recency``, ``T`` and
+        ``monetary_value`` (when present), as read-only arrays."""
         cols: dict[str, NDArray[Any]] = {
             "customer_id": self.customer_id,
             "frequency": self.frequency,
@@ -288,39 +290,20 @@ class CustomerSummary:
         }
         if self.monetary_value is not None:
             cols["monetary_value"] = self.monetary_value
-        return cols
+        return freeze_columns(cols)
 
     def _repr_html_(self) -> str:
         caption = (
             f"CustomerSummary: {self.n_customers} customers, time unit {self.time_unit}, "
             f"observation end {self.observation_end}"
         )
-        return _html_table(caption, self._columns())
+        return columns_html(self.to_columns(), caption)
 
     def __repr__(self) -> str:
         return (
             f"CustomerSummary(n_customers={self.n_customers}, time_unit={self.time_unit!r}, "
             f"observation_end={str(self.observation_end)!r})"
         )
-
-
-def _html_table(caption: str, columns: dict[str, NDArray[Any]], rows: int = 10) -> str:
-    n = next(iter(columns.values())).size
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
-    body = []
-    for i in range(min(n, rows)):
-        cells = []
-        for arr in columns.values():
-            v = arr[i]
-            text = f"{v:.4g}" if isinstance(v, np.floating) else str(v)
-            cells.append(f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    if n > rows:
-        body.append(f"<tr><td colspan='{len(columns)}'>... {n - rows} more rows</td></tr>")
-    return (
-        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
 
 
 @attrs.frozen(eq=False)
@@ -412,17 +395,22 @@ class CalibrationHoldout:
                 observation_end=_persist.require(payload, "observation_end", str, where),
             )
 
-    def _repr_html_(self) -> str:
-        cols = self.calibration._columns()
+    def to_columns(self) -> Columns:
+        """One row per customer: the calibration summary's columns, ``holdout_frequency`` and
+        ``holdout_spend`` (when present)."""
+        cols = dict(self.calibration.to_columns())
         cols["holdout_frequency"] = self.holdout_frequency
         if self.holdout_spend is not None:
             cols["holdout_spend"] = self.holdout_spend
+        return freeze_columns(cols)
+
+    def _repr_html_(self) -> str:
         caption = (
             f"CalibrationHoldout: {self.calibration.n_customers} customers, calibration to "
             f"{self.calibration_end}, holdout to {self.observation_end} "
             f"({self.holdout_duration:g} {self.calibration.time_unit})"
         )
-        return _html_table(caption, cols)
+        return columns_html(self.to_columns(), caption)
 
 
 def _amounts(monetary: ArrayLike, ids: NDArray[Any]) -> FloatArray:
@@ -512,7 +500,7 @@ def _summarize(
 
 def _summary_frame(summary: CustomerSummary, source: FrameInput) -> Any:
     """A summary as a frame of the input's library, the id column named like the input's."""
-    cols = summary._columns()
+    cols = dict(summary.to_columns())
     id_name = source.names.get("customer_id", "customer_id")
     ordered = {id_name: cols.pop("customer_id"), **cols}
     return source.to_native(ordered)

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, freeze_columns
 from custvalue.clv._optimize import FitDiagnostics
 from custvalue.errors import PersistenceError
 
@@ -80,6 +81,13 @@ class FittedModel:
             s = float(se[i]) if se is not None else math.nan
             rows.append((name, value, s, value - Z95 * s, value + Z95 * s))
         return rows
+
+    def to_columns(self) -> Columns:
+        """One row per parameter: ``parameter``, ``estimate``, ``std_err``, ``lower_95`` and
+        ``upper_95`` (NaN standard errors and bounds for a model built from parameters)."""
+        rows = self._parameter_rows()
+        names = ("parameter", "estimate", "std_err", "lower_95", "upper_95")
+        return freeze_columns({n: np.array([r[i] for r in rows]) for i, n in enumerate(names)})
 
     def _summary_extra(self) -> list[tuple[str, str]]:
         """Model-specific lines of the summary (label, text)."""

@@ -25,6 +25,7 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from custvalue import _persist
+from custvalue._columns import Columns, freeze_columns
 from custvalue._progress import check_progress
 from custvalue._validation import (
     as_array,
@@ -507,6 +508,10 @@ class SpendFrequencyIndependence:
             independent=_persist.require(doc, "independent", bool, where),
             **floats,
         )
+
+    def to_columns(self) -> Columns:
+        """One row: ``n``, the two correlations with their p-values, ``level``, ``independent``."""
+        return freeze_columns({k: np.array([v]) for k, v in attrs.asdict(self).items()})
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in attrs.asdict(self).items())

@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._progress import check_progress, progress_bar
@@ -164,6 +165,12 @@ class BootstrapResult(JsonMixin):
 
     def __str__(self) -> str:
         return self.summary()
+
+    def to_columns(self) -> Columns:
+        """One row per replicate: one column per parameter (:attr:`names`) and ``converged``."""
+        cols: dict[str, Any] = {name: self.params[:, i] for i, name in enumerate(self.names)}
+        cols["converged"] = self.converged
+        return freeze_columns(cols)
 
     def _repr_html_(self) -> str:
         header = ("param", "estimate", "boot s.e.", "2.5%", "97.5%")

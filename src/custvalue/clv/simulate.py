@@ -6,6 +6,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, freeze_columns
 from custvalue._progress import progress_bar
 from custvalue._validation import as_float_array, as_rng, as_scalar
 
@@ -45,6 +46,10 @@ class SimulatedHistories:
     alive_at_T: BoolArray  # noqa: N815
     purchase_rate: FloatArray
     dropout_probability: FloatArray
+
+    def to_columns(self) -> Columns:
+        """One row per simulated customer: every attribute as a column."""
+        return freeze_columns(attrs.asdict(self, recurse=False))
 
 
 def simulate_bgnbd(

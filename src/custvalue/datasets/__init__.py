@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from custvalue._columns import Columns, freeze_columns
 from custvalue.summary import (
     CalibrationHoldout,
     CustomerSummary,
@@ -73,6 +74,10 @@ class TransactionLog:
     quantity: IntArray
     amount: FloatArray
 
+    def to_columns(self) -> Columns:
+        """One row per transaction: ``customer_id``, ``date``, ``quantity``, ``amount``."""
+        return freeze_columns(attrs.asdict(self, recurse=False))
+
     @property
     def n_rows(self) -> int:
         """Number of transactions."""
@@ -99,6 +104,10 @@ class Donations:
     recency: IntArray
     periods: IntArray
     weights: IntArray
+
+    def to_columns(self) -> Columns:
+        """One row per pattern: ``frequency``, ``recency``, ``periods``, ``weights``."""
+        return freeze_columns(attrs.asdict(self, recurse=False))
 
     @property
     def n_donors(self) -> int:

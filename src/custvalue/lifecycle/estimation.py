@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
+from custvalue._columns import Columns, matrix_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, fail_at
@@ -276,6 +277,16 @@ class MigrationEstimate(JsonMixin):
         lo[inner] = stats.beta.ppf((1 - q) / 2, alpha[inner], rest[inner])
         hi[inner] = stats.beta.ppf((1 + q) / 2, alpha[inner], rest[inner])
         return lo, hi
+
+    def to_columns(self, layout: str = "long") -> Columns:
+        """``layout="long"`` (default): one row per ``(from_stage, to_stage)`` with
+        ``probability``, ``standard_error``, ``count`` and ``fixed`` (the from row was fixed);
+        ``"wide"``: one row per ``from_stage``, columns ``<quantity>_<to stage>``."""
+        fixed = np.repeat(self.fixed[:, None], 4, axis=1)
+        return matrix_columns(
+            STAGE_NAMES, layout, probability=self.matrix, standard_error=self.standard_errors,
+            count=self.counts, fixed=fixed,
+        )  # fmt: skip
 
     def _repr_html_(self) -> str:
         rows = []

@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, check_layout, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_int64
 from custvalue._progress import progress_bar
@@ -24,7 +25,7 @@ from custvalue._validation import as_array, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.lifecycle import _markov
 from custvalue.lifecycle._common import STAGE_NAMES
-from custvalue.lifecycle.stages import ROUTING, Stage, StagePolicy, allowed_matrix
+from custvalue.lifecycle.stages import ROUTING, Reason, Stage, StagePolicy, allowed_matrix
 from custvalue.summary import CustomerSummary, TimeUnit, summarize_transactions
 
 __all__ = ["PAliveModel", "StageHistory", "stage_history"]
@@ -93,6 +94,32 @@ class StageHistory(JsonMixin):
         last cut-off is censored (no move out of it is counted).
         """
         return _markov.count_pairs(self.stages, len(Stage))
+
+    def to_columns(self, layout: str = "long") -> Columns:
+        """The stages as a table.
+
+        ``layout="long"`` (default): one row per customer and cut-off where the customer is
+        acquired, columns ``customer_id``, ``cutoff``, ``stage``, ``reason`` (names) and
+        ``routed``. ``layout="wide"``: one row per customer, ``customer_id`` then one stage
+        column per cut-off named by its date (empty string where not yet acquired).
+        """
+        stages = np.array([*STAGE_NAMES, ""])  # code -1 -> ""
+        if check_layout(layout) == "wide":
+            cols: dict[str, Any] = {"customer_id": self.customer_id}
+            for j, cutoff in enumerate(self.cutoffs):
+                cols[str(cutoff)] = stages[self.stages[:, j]]
+            return freeze_columns(cols)
+        rows, k = np.nonzero(self.stages >= 0)
+        reasons = np.array([r.name for r in Reason])
+        return freeze_columns(
+            {
+                "customer_id": self.customer_id[rows],
+                "cutoff": self.cutoffs[k],
+                "stage": stages[self.stages[rows, k]],
+                "reason": reasons[self.reasons[rows, k]],
+                "routed": self.routed[rows, k],
+            }
+        )
 
     def stage_counts(self) -> IntArray:
         """Customers per stage at each cut-off, shape (k, 4) (not-yet-acquired excluded)."""

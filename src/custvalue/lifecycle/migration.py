@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, freeze_columns, matrix_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._progress import progress_bar
@@ -70,6 +71,12 @@ class StageValue(JsonMixin):
     discount_rate: float
     horizon: int | None
 
+    def to_columns(self) -> Columns:
+        """One row per starting stage: ``stage``, ``reward`` (per period) and ``value``."""
+        return freeze_columns(
+            {"stage": np.asarray(STAGE_NAMES), "reward": self.rewards, "value": self.values}
+        )
+
     def _repr_html_(self) -> str:
         h = "infinite" if self.horizon is None else f"{self.horizon} periods"
         rows = [(n, r, v) for n, r, v in zip(STAGE_NAMES, self.rewards, self.values, strict=True)]
@@ -104,6 +111,18 @@ class AbsorbingFacts(JsonMixin):
     variance_periods: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     probability_reach_retain: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     probability_recover_to_retain: float
+
+    def to_columns(self) -> Columns:
+        """One row per transient stage (ACQUIRE, RETAIN, RECOVER): ``stage``,
+        ``expected_periods``, ``variance_periods`` and ``probability_reach_retain``."""
+        return freeze_columns(
+            {
+                "stage": np.asarray(STAGE_NAMES[:3]),
+                "expected_periods": self.expected_periods,
+                "variance_periods": self.variance_periods,
+                "probability_reach_retain": self.probability_reach_retain[:3],
+            }
+        )
 
     def _repr_html_(self) -> str:
         rows = [
@@ -145,6 +164,17 @@ class WhatIf(JsonMixin):
     def difference(self) -> FloatArray:
         """Change in value per starting stage (after minus before)."""
         return self.after.values - self.before.values
+
+    def to_columns(self) -> Columns:
+        """One row per starting stage: ``stage``, ``value_before``, ``value_after``, ``change``."""
+        return freeze_columns(
+            {
+                "stage": np.asarray(STAGE_NAMES),
+                "value_before": self.before.values,
+                "value_after": self.after.values,
+                "change": self.difference,
+            }
+        )
 
     def _repr_html_(self) -> str:
         rows = list(
@@ -449,6 +479,12 @@ class MigrationModel(JsonMixin):
         before = self.value(rewards, discount_rate, horizon=horizon)
         after = changed.value(rewards, discount_rate, horizon=horizon)
         return WhatIf(before=before, after=after, matrix_after=changed.matrix)
+
+    def to_columns(self, layout: str = "long") -> Columns:
+        """The transition matrix: ``layout="long"`` (default) one row per ``(from_stage,
+        to_stage)`` with ``probability``; ``"wide"`` one row per ``from_stage``, a column per
+        stage."""
+        return matrix_columns(STAGE_NAMES, layout, probability=self.matrix)
 
     def _repr_html_(self) -> str:
         rows = [(STAGE_NAMES[i], *self.matrix[i]) for i in range(len(Stage))]

@@ -28,6 +28,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import JsonMixin
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, fail_at
@@ -139,6 +140,10 @@ class InclusiveResolution(JsonMixin):
     unresolved_share: float = _unit("unresolved_share")
     unresolved_rate: float = _unit("unresolved_rate")
 
+    def to_columns(self) -> Columns:
+        """One row: the six shares and rates."""
+        return freeze_columns({k: np.array([v]) for k, v in attrs.asdict(self).items()})
+
 
 @attrs.frozen
 class MoveGain(JsonMixin):
@@ -163,6 +168,12 @@ class MoveGain(JsonMixin):
     customers: float
     money: float
     after: RepurchaseTree
+
+    def to_columns(self) -> Columns:
+        """One row: ``moved_share``, ``intent_change``, ``customers``, ``money`` (the tree after
+        the move is ``after``)."""
+        names = ("moved_share", "intent_change", "customers", "money")
+        return freeze_columns({k: np.array([getattr(self, k)]) for k in names})
 
 
 @attrs.frozen
@@ -446,6 +457,18 @@ class RepurchaseTree(JsonMixin):
             customers=change * n,
             money=change * n * v,
             after=after,
+        )
+
+    def to_columns(self) -> Columns:
+        """One row per leaf (:data:`LEAVES` order): ``leaf``, ``share`` (of all customers),
+        ``rate`` (repurchase intent) and ``lost_share`` (``share * (1 - rate)``)."""
+        return freeze_columns(
+            {
+                "leaf": np.asarray(LEAVES, dtype=str),
+                "share": self.leaf_shares,
+                "rate": self.leaf_rates,
+                "lost_share": self.lost_customers(1.0),
+            }
         )
 
     def _repr_html_(self) -> str:

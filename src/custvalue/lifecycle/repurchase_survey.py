@@ -20,6 +20,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
@@ -61,6 +62,15 @@ class IntentSummary(JsonMixin):
     intent: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     no_intent: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     lost: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+
+    def to_columns(self) -> Columns:
+        """One row per quantity (``intent``, ``no_intent``, ``lost_<leaf>``): ``mean``,
+        ``lower`` and ``upper`` (the equal-tailed interval at ``level``)."""
+        quantity = np.array(["intent", "no_intent", *(f"lost_{leaf}" for leaf in LEAVES)])
+        table = np.vstack([self.intent, self.no_intent, self.lost.T])
+        return freeze_columns(
+            {"quantity": quantity, "mean": table[:, 0], "lower": table[:, 1], "upper": table[:, 2]}
+        )
 
     def _repr_html_(self) -> str:
         rows = [("overall intent", *self.intent), ("no intent", *self.no_intent)]
@@ -186,6 +196,19 @@ class RepurchasePosterior(JsonMixin):
         i_band = band(intent[:, None])[:, 0]
         no_band = np.array([1 - i_band[0], 1 - i_band[2], 1 - i_band[1]])
         return IntentSummary(level=q, intent=i_band, no_intent=no_band, lost=band(lost))
+
+    def to_columns(self) -> Columns:
+        """One row per leaf: ``leaf``, ``share``, ``rate_alpha``, ``rate_beta`` and
+        ``rate_mean`` (the Beta posterior of the leaf's intent rate)."""
+        return freeze_columns(
+            {
+                "leaf": np.asarray(LEAVES, dtype=str),
+                "share": self.leaf_shares,
+                "rate_alpha": self.rate_alpha,
+                "rate_beta": self.rate_beta,
+                "rate_mean": self.rate_means,
+            }
+        )
 
     def _repr_html_(self) -> str:
         lo, hi = self.rate_intervals()

@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._columns import Columns, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_int64
 from custvalue._validation import as_array, as_float_array, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
@@ -407,6 +408,10 @@ class StageAssignment(JsonMixin):
         """The reason of each customer as a name (``"LAPSING"``, ...)."""
         names = np.array([r.name for r in Reason])
         return names[self.reasons]
+
+    def to_columns(self) -> Columns:
+        """One row per customer: ``stage`` and ``reason`` as names."""
+        return freeze_columns({"stage": self.stage_names(), "reason": self.reason_names()})
 
     def counts(self) -> IntArray:
         """Number of customers per stage, shape (4,), in :class:`Stage` order."""

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, freeze_columns
 from custvalue.errors import InvalidInputError, PersistenceError
 
 __all__ = ["SegmentTable", "Segmentation", "make_segmentation", "segment_table"]
@@ -164,6 +165,22 @@ class SegmentTable:
             for i in range(len(self.segment))
         ]
 
+    def to_columns(self) -> Columns:
+        """One row per segment: ``segment``, ``count``, ``customer_share``, then the value's
+        ``<value_name>_total``, ``_share`` and ``_mean``, then ``<extra>_total`` per extra."""
+        value = self.value_name
+        cols: dict[str, Any] = {
+            "segment": np.asarray(self.segment, dtype=str),
+            "count": self.count,
+            "customer_share": self.customer_share,
+            f"{value}_total": self.value_total,
+            f"{value}_share": self.value_share,
+            f"{value}_mean": self.value_mean,
+        }
+        for j, name in enumerate(self.extra_names):
+            cols[f"{name}_total"] = self.extra_totals[:, j]
+        return freeze_columns(cols)
+
     def _repr_html_(self) -> str:
         caption = f"{len(self.segment)} segments, {int(self.count.sum()):,} customers"
         return _html_table(self._header(), self._rows(), caption)
@@ -300,6 +317,10 @@ class Segmentation:
 
     def __len__(self) -> int:
         return int(self.codes.shape[0])
+
+    def to_columns(self) -> Columns:
+        """One row per customer: ``segment`` (names). The per-segment table is ``table``."""
+        return freeze_columns({"segment": self.labels})
 
     def _repr_html_(self) -> str:
         return self.table._repr_html_()

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, freeze_columns
 from custvalue._validation import as_scalar, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.segments._inputs import as_customer_array
@@ -124,6 +125,12 @@ class LorenzCurve:
         """
         frac = as_scalar(p, "p", lower=0, upper=1)
         return float(1.0 - np.interp(1.0 - frac, self.customer_share, self.value_share))
+
+    def to_columns(self) -> Columns:
+        """One row per curve point (``n + 1`` rows): ``customer_share`` and ``value_share``."""
+        return freeze_columns(
+            {"customer_share": self.customer_share, "value_share": self.value_share}
+        )
 
     def _repr_html_(self) -> str:
         shares = (0.01, 0.05, 0.1, 0.2, 0.5)

@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, freeze_columns
 from custvalue._validation import as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share, tiers_by_value_share
@@ -246,6 +247,10 @@ class CustomerPyramid:
     def table(self) -> SegmentTable:
         """The tier profiles."""
         return self.tiers.table
+
+    def to_columns(self) -> Columns:
+        """One row per customer: ``tier`` (names) and ``profit``. Tier profiles: ``table``."""
+        return freeze_columns({"tier": self.labels, "profit": self.profit})
 
     def _repr_html_(self) -> str:
         return self.tiers._repr_html_()

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._columns import Columns, freeze_columns
 from custvalue._validation import fail_at
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
@@ -170,6 +171,17 @@ class RFMScores:
         """Recency-frequency cell code ``10 R + F`` (e.g. 54), shape (n,)."""
         out: NDArray[np.int16] = 10 * self.recency_score.astype(np.int16) + self.frequency_score
         return out
+
+    def to_columns(self) -> Columns:
+        """One row per customer: the three scores and ``total_spend``. Per cell: ``table``."""
+        return freeze_columns(
+            {
+                "recency_score": self.recency_score,
+                "frequency_score": self.frequency_score,
+                "monetary_score": self.monetary_score,
+                "total_spend": self.total_spend,
+            }
+        )
 
     def _repr_html_(self) -> str:
         return self.table._repr_html_()
