@@ -25,9 +25,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue.clv._inputs import as_times, resolve_time_unit
 from custvalue.clv.value import SpendModel, TransactionModel, discounted_expected_transactions
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.summary import CalibrationHoldout, CustomerSummary, TimeUnit, summarize_transactions
+from custvalue.time_units import Duration
 
 __all__ = ["SCORE_COLUMNS", "score", "summarize_frame", "to_frame"]
 
@@ -203,7 +205,7 @@ def score(
     transaction_model: TransactionModel,
     spend_model: SpendModel | None = None,
     *,
-    horizon: float,
+    horizon: Duration,
     discount_rate: float,
     columns: Mapping[str, str] | None = None,
     n_nodes: int | None = None,
@@ -225,7 +227,7 @@ def score(
         only (no ``expected_spend``/``clv`` columns).
     horizon
         Future window length in the summary's time unit (52 = one year on weekly data); ``>= 0``
-        or ``math.inf``.
+        or ``math.inf``; or a duration (``"12M"``) in the model's ``time_unit``.
     discount_rate
         Continuously compounded discount rate per that time unit (see
         :func:`~custvalue.clv.continuous_discount_rate`); ``> 0`` if the horizon is infinite.
@@ -273,13 +275,17 @@ def score(
     >>> round(float(out["p_alive"][0]), 4)
     0.7266
     """
+    # the summary's unit is checked against both models; durations read in the models' unit
+    unit = resolve_time_unit(transaction_model, getattr(summary, "time_unit", None), "summary")
+    resolve_time_unit(spend_model, unit, "the transaction model's data")
+    h: float = as_times(horizon, unit, "horizon")
     if isinstance(summary, CustomerSummary):
         if columns is not None:
             raise InvalidInputError("columns applies to DataFrame input, not a CustomerSummary")
         base = summary._columns()
         added = _score_arrays(
             summary.frequency, summary.recency, summary.T, summary.monetary_value,
-            transaction_model, spend_model, horizon, discount_rate, n_nodes,
+            transaction_model, spend_model, h, discount_rate, n_nodes,
         )  # fmt: skip
         return {**base, **added}
     names = dict(SCORE_COLUMNS)
@@ -294,9 +300,7 @@ def score(
     t_x = _column(frame, names["recency"], "recency")
     age = _column(frame, names["T"], "T")
     m = None if spend_model is None else _column(frame, names["monetary_value"], "monetary_value")
-    added = _score_arrays(
-        x, t_x, age, m, transaction_model, spend_model, horizon, discount_rate, n_nodes
-    )
+    added = _score_arrays(x, t_x, age, m, transaction_model, spend_model, h, discount_rate, n_nodes)
     clash = [c for c in added if c in frame.columns]
     if clash:
         raise InvalidInputError(f"summary already has column(s) {clash}; rename or drop them")
