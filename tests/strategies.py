@@ -322,3 +322,16 @@ def adversarial_scalars(draw: st.DrawFn) -> Any:
             st.floats(-1e3, 1e3),
         )
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Time units (tests/clv/test_units.py)
+# --------------------------------------------------------------------------------------------
+
+#: Time units a model can carry: named, multiples, fractions.
+TIME_UNITS = ("D", "W", "M", "Y", "2W", "14D", "0.5D", "3M")
+
+
+def time_units() -> st.SearchStrategy[str]:
+    """A time-unit label from :data:`TIME_UNITS`."""
+    return st.sampled_from(TIME_UNITS)

@@ -372,7 +372,7 @@ def model_columns(
     }
     _report(report, "BG/NBD", bgnbd.params, bgnbd.log_likelihood, bgnbd.diagnostics)
     if summary.monetary_value is not None:
-        spend = GammaGamma.fit(x, summary.monetary_value)
+        spend = GammaGamma.fit(summary)  # warnings then name customer ids
         _report(report, "Gamma-Gamma", spend.params, spend.log_likelihood, spend.diagnostics)
         rate = continuous_discount_rate(annual_discount_rate, units_per_year)
         columns["expected_spend"] = spend.expected_spend(x, summary.monetary_value)

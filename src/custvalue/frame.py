@@ -436,8 +436,11 @@ def _result_columns(result: Any) -> Columns:
         if result.holdout_spend is not None:
             cols["holdout_spend"] = result.holdout_spend
         return cols
+    from custvalue.clv._fitted import FittedModel
     from custvalue.clv.resampling import BootstrapResult
 
+    if isinstance(result, FittedModel):  # one row per parameter
+        return result.parameter_table()
     if isinstance(result, BootstrapResult):  # one row per replicate
         cols = {name: result.params[:, i] for i, name in enumerate(result.names)}
         cols["converged"] = result.converged
@@ -456,7 +459,8 @@ def _result_columns(result: Any) -> Columns:
         return cols
     raise InvalidTypeError(
         f"to_frame does not know how to tabulate {type(result).__name__}; supported: "
-        "CustomerSummary, CalibrationHoldout, BootstrapResult, segment results "
+        "CustomerSummary, CalibrationHoldout, BetaGeo, GammaGamma, BootstrapResult, segment "
+        "results "
         "(SegmentTable, Segmentation, CustomerPyramid, RFMScores, LorenzCurve), lifecycle "
         "results (StageAssignment, StageHistory, MigrationModel, MigrationEstimate, "
         "StageValue, AbsorbingFacts, RepurchaseTree, RepurchasePosterior, IntentSummary), "
@@ -471,7 +475,9 @@ def to_frame(result: Any, backend: str | ModuleType = "pandas", *, customer_id: 
     ----------
     result
         One of: :class:`~custvalue.summary.CustomerSummary`,
-        :class:`~custvalue.summary.CalibrationHoldout`;
+        :class:`~custvalue.summary.CalibrationHoldout`; a fitted
+        :class:`~custvalue.clv.BetaGeo` or :class:`~custvalue.clv.GammaGamma` (one row per
+        parameter: estimate, standard error, 95% interval; see ``parameter_table()``);
         :class:`~custvalue.clv.BootstrapResult` (one row per replicate: the parameters and
         ``converged``); segment results
         (:class:`~custvalue.segments.SegmentTable`: one row per segment;

@@ -210,13 +210,13 @@ def _warn_nonpositive(
     """One warning for the repeat buyers with mean spend <= 0, naming the first of them."""
     first = int(np.flatnonzero(nonpositive.ravel())[0])
     who = (
-        f"customer id {ids.ravel()[first]!r}"
+        f"customer id {ids.ravel()[first].item()!r}"
         if ids is not None and ids.size == nonpositive.size
         else f"position {first} of the input"
     )
     warnings.warn(
         f"GammaGamma.fit: {count:g} customer(s) with repeat purchases have a mean spend <= 0 "
-        f"(first: {who}, monetary_value {m.ravel()[first]!r}); the Gamma-Gamma model needs "
+        f"(first: {who}, monetary_value {float(m.ravel()[first])!r}); the Gamma-Gamma model needs "
         "positive spends, so they are left out of the fit (n_excluded_nonpositive) and "
         "expected_spend gives them the population mean spend",
         NonPositiveSpendWarning,
