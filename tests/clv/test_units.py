@@ -371,3 +371,15 @@ def test_score_reads_a_duration_horizon(fitted: BetaGeo, weekly: Any) -> None:
     a = score(weekly, fitted, spend, horizon="1Y", discount_rate=0.002)
     b = score(weekly, fitted, spend, horizon=WEEKS_PER_YEAR, discount_rate=0.002)
     np.testing.assert_allclose(a["clv"], b["clv"], rtol=1e-14)
+
+
+def test_lifetimes_clv_checks_freq_against_the_model(fitted: BetaGeo, weekly: Any) -> None:
+    from custvalue.clv import lifetimes_customer_lifetime_value
+
+    spend = GammaGamma(SPEND)
+    args = (weekly.frequency, weekly.recency, weekly.T, weekly.monetary_value)
+    with pytest.raises(InvalidInputError, match="freq= is in 'D' but the BetaGeo model is in 'W'"):
+        lifetimes_customer_lifetime_value(fitted, spend, *args, freq="D")
+    weekly_clv = lifetimes_customer_lifetime_value(fitted, spend, *args, freq="W")
+    assert np.all(np.isfinite(weekly_clv))
+    assert repr(GammaGamma(SPEND, time_unit="W")).endswith("time_unit='W')")

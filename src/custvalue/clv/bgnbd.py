@@ -386,6 +386,15 @@ class BetaGeo(FittedModel):
         )  # fmt: skip
         return (*_history(*columns), unit)
 
+    def _window(
+        self, t: Any, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
+    ) -> tuple[FloatArray, ...]:
+        """``(t, x, t_x, T)`` broadcast together, ``t`` read as a duration in the call's unit."""
+        x, t_x, age, unit = self._given(frequency, recency, T, time_unit)
+        return broadcast_arrays(
+            {"t": _time(as_times(t, unit, "t")), "frequency": x, "recency": t_x, "T": age}
+        )
+
     # --------------------------------------------------------------- predictions
     def _p(self) -> tuple[float, float, float, float]:
         p = self.params
@@ -472,10 +481,7 @@ class BetaGeo(FittedModel):
         numpy.ndarray
             Broadcast shape of all four arguments.
         """
-        x, t_x, age, unit = self._given(frequency, recency, T, time_unit)
-        tt, x, t_x, age = broadcast_arrays(
-            {"t": _time(as_times(t, unit, "t")), "frequency": x, "recency": t_x, "T": age}
-        )
+        tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
         return _per_history(kernels.expected_purchases_conditional, self._p(), tt, x, t_x, age)
 
     def probability_no_purchase(
@@ -506,10 +512,7 @@ class BetaGeo(FittedModel):
         numpy.ndarray
             Probabilities in [0, 1], broadcast shape of all four arguments.
         """
-        x, t_x, age, unit = self._given(frequency, recency, T, time_unit)
-        tt, x, t_x, age = broadcast_arrays(
-            {"t": _time(as_times(t, unit, "t")), "frequency": x, "recency": t_x, "T": age}
-        )
+        tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
         return _per_history(kernels.probability_no_purchase_conditional, self._p(), tt, x, t_x, age)
 
     def expected_purchases_new(

@@ -545,7 +545,8 @@ class GammaGamma(FittedModel):
 
     def __repr__(self) -> str:
         p = self.params
-        return f"GammaGamma(GammaGammaParams(p={p.p!r}, q={p.q!r}, gamma={p.gamma!r}))"
+        unit = "" if self.time_unit is None else f", time_unit={self.time_unit!r}"
+        return f"GammaGamma(GammaGammaParams(p={p.p!r}, q={p.q!r}, gamma={p.gamma!r}){unit})"
 
     # ----------------------------------------------------------------- persistence
     def to_json(self) -> str:

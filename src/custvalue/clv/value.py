@@ -440,12 +440,15 @@ def lifetimes_customer_lifetime_value(
     monthly_discount_rate
         Discount rate per month (effective, discrete compounding), finite, >= 0.
     freq
-        Time unit of ``T`` and ``recency``, as lifetimes' ``freq``.
+        Time unit of ``T`` and ``recency``, as lifetimes' ``freq``; for ``"W"``, ``"M"``,
+        ``"D"`` it must agree with the transaction model's ``time_unit`` if it has one.
     """
     if freq not in LIFETIMES_UNITS_PER_MONTH:
         raise InvalidInputError(
             f"freq must be one of {sorted(LIFETIMES_UNITS_PER_MONTH)}; got {freq!r}"
         )
+    if freq != "H":  # hours are not a custvalue time unit; the others are checked
+        resolve_time_unit(transaction_model, freq, "freq=")
     n_months = as_scalar(months, "months", lower=0, upper=MAX_MONTHS, integer=True)
     rate = as_scalar(monthly_discount_rate, "monthly_discount_rate", lower=0)
     factor = LIFETIMES_UNITS_PER_MONTH[freq]
