@@ -336,3 +336,16 @@ def refund_logs(draw: st.DrawFn, *, max_rows: int = 30) -> dict[str, Any]:
     amounts = draw(st.lists(st.integers(-50, 100), min_size=n, max_size=n))
     log["monetary"] = np.asarray(amounts, dtype=np.float64)
     return log
+
+
+# --------------------------------------------------------------------------------------------
+# Time units (tests/clv/test_units.py)
+# --------------------------------------------------------------------------------------------
+
+#: Time units a model can carry: named, multiples, fractions.
+TIME_UNITS = ("D", "W", "M", "Y", "2W", "14D", "0.5D", "3M")
+
+
+def time_units() -> st.SearchStrategy[str]:
+    """A time-unit label from :data:`TIME_UNITS`."""
+    return st.sampled_from(TIME_UNITS)

@@ -25,7 +25,7 @@ from custvalue.datasets import load_cdnow_sample, load_cdnow_summary  # noqa: E4
 from custvalue.errors import InvalidInputError, InvalidTypeError  # noqa: E402
 from custvalue.summary import summarize_transactions  # noqa: E402
 
-BG = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))  # FHL 2005, CDNOW weeks
+BG = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426), time_unit="W")  # FHL 2005
 P = [[0.0, 0.6, 0.0, 0.4], [0.0, 0.8, 0.2, 0.0], [0.0, 0.3, 0.4, 0.3], [0, 0, 0, 1]]
 STAGES = ["ACQUIRE", "RETAIN", "RECOVER", "TERMINATE"]
 
@@ -170,6 +170,76 @@ def test_probability_alive_history(ax: Axes, tmp_path: Path) -> None:
     assert len(ax.get_lines()) == 1 + len(times)  # one marker line per purchase
     with pytest.raises(InvalidInputError, match="purchase_times"):
         cp.plot_probability_alive_history(BG, [0.0, 3.0], 39.0, ax=ax)
+
+
+def test_transaction_tracking_takes_the_unit_from_the_model(ax: Axes) -> None:
+    log = load_cdnow_sample()
+    args = (log.customer_id, log.date)
+    cp.plot_transaction_tracking(BG.in_unit("D"), *args, calibration_end="1997-09-30", ax=ax)
+    _, daily, _ = ax.get_lines()
+    assert "(D)" in ax.get_xlabel()
+    fig, other = plt.subplots()
+    try:
+        cp.plot_transaction_tracking(BG, *args, calibration_end="1997-09-30", ax=other)
+        _, weekly, _ = other.get_lines()
+        # the same day (1997-09-30 ends day 273 and week 39) gives the same expected count
+        assert np.asarray(daily.get_ydata())[272] == pytest.approx(
+            np.asarray(weekly.get_ydata())[38], rel=1e-9
+        )
+        # a unitless model: time_unit= says the unit; without it weeks, with a FutureWarning
+        unitless = BetaGeo(BG.params)
+        other.cla()
+        with pytest.warns(FutureWarning, match="weeks"):
+            cp.plot_transaction_tracking(unitless, *args, calibration_end="1997-09-30", ax=other)
+        np.testing.assert_array_equal(other.get_lines()[1].get_ydata(), weekly.get_ydata())
+        other.cla()
+        cp.plot_transaction_tracking(
+            unitless, *args, calibration_end="1997-09-30", time_unit="W", ax=other
+        )
+        np.testing.assert_array_equal(other.get_lines()[1].get_ydata(), weekly.get_ydata())
+        # the same length under another name is the same unit
+        cp.plot_transaction_tracking(BG, *args, calibration_end="1997-09-30", time_unit="7D")
+    finally:
+        plt.close(fig)
+    # a conflicting unit raises instead of plotting a curve scaled by 7
+    with pytest.raises(
+        InvalidInputError, match="time_unit= is in 'D' but the BetaGeo model is in 'W'"
+    ):
+        cp.plot_transaction_tracking(BG, *args, calibration_end="1997-09-30", time_unit="D")
+
+
+def test_model_plots_read_durations_and_check_units(ax: Axes) -> None:
+    cp.plot_frequency_recency_matrix(BG, "39W", horizon="14D", max_frequency=5, ax=ax)
+    by_duration = _image(ax).get_array()
+    assert "(W)" in ax.get_title()
+    ax.cla()
+    cp.plot_frequency_recency_matrix(BG, 39.0, horizon=2.0, max_frequency=5, ax=ax)
+    np.testing.assert_allclose(by_duration, _image(ax).get_array(), rtol=1e-12)
+    mismatch = "time_unit= is in 'D' but the BetaGeo model is in 'W'"
+    with pytest.raises(InvalidInputError, match=mismatch):
+        cp.plot_frequency_recency_matrix(BG, 39.0, time_unit="D", ax=ax)
+    with pytest.raises(InvalidInputError, match=mismatch):
+        cp.plot_probability_alive_matrix(BG, 39.0, time_unit="D", ax=ax)
+    with pytest.raises(InvalidInputError, match=mismatch):
+        cp.plot_probability_alive_history(BG, [2.0], 39.0, time_unit="D", ax=ax)
+    with pytest.raises(InvalidInputError, match="the model has no time unit"):
+        cp.plot_probability_alive_matrix(BetaGeo(BG.params), "1Y", ax=ax)
+    ax.cla()
+    cp.plot_probability_alive_history(BG, [2.0, 5.0], "273D", n_points=20, ax=ax)
+    assert np.asarray(ax.get_lines()[0].get_xdata()).max() == pytest.approx(39.0)
+
+
+def test_repeat_purchase_histogram_takes_a_summary(ax: Axes) -> None:
+    s = load_cdnow_summary()
+    cp.plot_repeat_purchase_histogram(BG, s, max_frequency=5, ax=ax)
+    from_summary = [b.get_height() for b in _bars(ax)[1]]
+    ax.cla()
+    cp.plot_repeat_purchase_histogram(BG, s.frequency, s.T, max_frequency=5, ax=ax)
+    assert from_summary == [b.get_height() for b in _bars(ax)[1]]
+    log = load_cdnow_sample()
+    daily = summarize_transactions(log.customer_id, log.date, observation_end="1997-09-30")
+    with pytest.raises(InvalidInputError, match="CustomerSummary is in 'D' but the BetaGeo"):
+        cp.plot_repeat_purchase_histogram(BG, daily, ax=ax)
 
 
 # ----------------------------------------------------------------------- segments

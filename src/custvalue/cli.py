@@ -623,7 +623,7 @@ def model_columns(
         columns["expected_purchases"] = bgnbd.expected_purchases(h, x, t_x, age)
     _report(report, "BG/NBD", bgnbd.params, bgnbd.log_likelihood, bgnbd.diagnostics)
     if summary.monetary_value is not None:
-        spend = GammaGamma.fit(x, summary.monetary_value)
+        spend = GammaGamma.fit(summary)  # warnings then name customer ids
         _report(report, "Gamma-Gamma", spend.params, spend.log_likelihood, spend.diagnostics)
         columns["expected_spend"] = spend.expected_spend(x, summary.monetary_value)
         columns["clv"] = clv(

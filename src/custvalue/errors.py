@@ -18,6 +18,7 @@ __all__ = [
     "InvalidInputError",
     "InvalidTypeError",
     "ModelAssumptionWarning",
+    "NonPositiveSpendWarning",
     "PersistenceError",
 ]
 
@@ -65,3 +66,8 @@ class ConvergenceWarning(CustValueWarning):
 
 class ModelAssumptionWarning(CustValueWarning):
     """The data or parameters violate an assumption of the model (e.g. Gamma-Gamma q <= 1)."""
+
+
+class NonPositiveSpendWarning(ModelAssumptionWarning):
+    """Repeat buyers with a mean spend <= 0 (refunds, free items) were left out of a spend-model
+    fit; the warning gives their number and the first of them."""

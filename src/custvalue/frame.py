@@ -28,9 +28,11 @@ from numpy.typing import ArrayLike
 
 from custvalue import _frames
 from custvalue._columns import Columns, Tabular, freeze_columns
+from custvalue.clv._inputs import as_times, resolve_time_unit
 from custvalue.clv.value import SpendModel, TransactionModel, discounted_expected_transactions
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.summary import summarize_transactions
+from custvalue.time_units import Duration
 
 __all__ = ["SCORE_COLUMNS", "score", "summarize_frame", "to_frame"]
 
@@ -142,7 +144,7 @@ def score(
     transaction_model: TransactionModel,
     spend_model: SpendModel | None = None,
     *,
-    horizon: float,
+    horizon: Duration,
     discount_rate: float,
     columns: Mapping[str, str] | None = None,
     n_nodes: int | None = None,
@@ -164,7 +166,7 @@ def score(
         only (no ``expected_spend``/``clv`` columns).
     horizon
         Future window length in the summary's time unit (52 = one year on weekly data); ``>= 0``
-        or ``math.inf``.
+        or ``math.inf``; or a duration (``"12M"``) in the model's ``time_unit``.
     discount_rate
         Continuously compounded discount rate per that time unit (see
         :func:`~custvalue.clv.continuous_discount_rate`); ``> 0`` if the horizon is infinite.
@@ -212,6 +214,10 @@ def score(
     >>> round(float(out["p_alive"][0]), 4)
     0.7266
     """
+    # the summary's unit is checked against both models; durations read in the models' unit
+    unit = resolve_time_unit(transaction_model, getattr(summary, "time_unit", None), "summary")
+    resolve_time_unit(spend_model, unit, "the transaction model's data")
+    h: float = as_times(horizon, unit, "horizon")
     if isinstance(summary, Tabular):
         if columns is not None:
             raise InvalidInputError("columns applies to DataFrame input, not a CustomerSummary")
@@ -224,7 +230,7 @@ def score(
             )
         added = _score_arrays(
             base["frequency"], base["recency"], base["T"], base.get("monetary_value"),
-            transaction_model, spend_model, horizon, discount_rate, n_nodes,
+            transaction_model, spend_model, h, discount_rate, n_nodes,
         )  # fmt: skip
         return {**base, **added}
     names = dict(SCORE_COLUMNS)
@@ -241,9 +247,7 @@ def score(
     m = None
     if spend_model is not None:
         m = _frames.column(frame, names["monetary_value"], "monetary_value")
-    added = _score_arrays(
-        x, t_x, age, m, transaction_model, spend_model, horizon, discount_rate, n_nodes
-    )
+    added = _score_arrays(x, t_x, age, m, transaction_model, spend_model, h, discount_rate, n_nodes)
     clash = [c for c in added if c in frame.columns]
     if clash:
         raise InvalidInputError(f"summary already has column(s) {clash}; rename or drop them")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from custvalue.errors import (
     ConvergenceWarning,
     InvalidInputError,
     ModelAssumptionWarning,
+    NonPositiveSpendWarning,
     PersistenceError,
 )
 
@@ -374,8 +376,9 @@ def test_fit_warns_when_q_at_most_one() -> None:
 @pytest.mark.parametrize(
     ("x", "m", "match"),
     [
-        ([1, 2, 3], [10.0, 0.0, 5.0], "monetary_value must be > 0.*index 1: 0.0"),
-        ([1, 2, 3], [10.0, 4.0, -5.0], "monetary_value must be >= 0.*index 2: -5.0"),
+        # repeat buyers may have a mean spend <= 0 (excluded from the fit, see below); a
+        # one-time buyer's ignored spend must still be >= 0
+        ([1, 0, 3], [10.0, -5.0, 5.0], "monetary_value must be >= 0 where frequency is 0.*index 1"),
         ([1, 2, 3], [10.0, np.nan, 5.0], "monetary_value must not be NaN.*index 1"),
         ([1, 2.5, 3], [10.0, 4.0, 5.0], "frequency must be a whole number.*index 1: 2.5"),
         ([1, -1, 3], [10.0, 4.0, 5.0], "frequency must be >= 0.*index 1"),
@@ -435,3 +438,131 @@ def test_degenerate_data_warn_instead_of_crashing(x: list[int], m: list[float]) 
     assert np.all(np.isfinite(model.params.as_array()))
     assert model.diagnostics is not None
     assert not model.diagnostics.converged
+
+
+# ----------------------------------------------------------------------- spend <= 0 (issue 12)
+def test_nonpositive_spends_are_excluded_counted_and_warned_once() -> None:
+    x, m = _simulated_spends(300, 5)
+    positive = GammaGamma.fit(x, m)
+    # two repeat buyers whose refunds cancel their spend (0) or exceed it (-4.5), at the
+    # positions 3 and 7 of the input, placed exactly on the threshold m = 0 and below it
+    xb, mb = np.insert(x, [3, 6], [1.0, 2.0]), np.insert(m, [3, 6], [0.0, -4.5])
+    assert np.flatnonzero((xb > 0) & (mb <= 0)).tolist() == [3, 7]
+    with pytest.warns(NonPositiveSpendWarning) as caught:
+        model = GammaGamma.fit(xb, mb)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert "2 customer(s)" in message
+    assert "first: position 3 of the input, monetary_value 0.0" in message
+    assert caught[0].filename == __file__  # stacklevel: the caller's line
+    # exactly the fit without them
+    assert model.params == positive.params
+    assert model.log_likelihood == positive.log_likelihood
+    assert model.n_customers == positive.n_customers
+    assert model.n_excluded_nonpositive == 2.0
+    assert positive.n_excluded_nonpositive == 0.0
+    assert "repeat buyers with spend <= 0 excluded: 2" in model.summary()
+    # they get the population mean spend, exactly, like one-time buyers; other rows unchanged
+    spend = model.expected_spend(xb, mb)
+    assert spend[3] == spend[7] == model.population_mean_spend()
+    np.testing.assert_array_equal(np.delete(spend, [3, 7]), positive.expected_spend(x, m))
+    np.testing.assert_array_equal(model.log_likelihood_per_customer(xb, mb)[[3, 7]], [0.0, 0.0])
+    # weighted: the count is the sum of their weights
+    weights = np.full(xb.size, 2.0)
+    with pytest.warns(NonPositiveSpendWarning, match="4 customer"):
+        assert GammaGamma.fit(xb, mb, weights=weights).n_excluded_nonpositive == 4.0
+    back = GammaGamma.from_json(model.to_json())
+    assert back.n_excluded_nonpositive == 2.0
+    assert back == model
+
+
+def test_only_nonpositive_repeat_buyers_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInputError, match="no repeat buyers with a positive mean spend"):
+        GammaGamma.fit([0, 1, 2], [0.0, 0.0, -1.0])
+
+
+def test_cdnow_master_customer_10244_does_not_stop_the_pipeline() -> None:
+    """The full CDNOW master file: customer 10244 bought again for a total of $0."""
+    from custvalue import summarize_transactions
+    from custvalue.clv import (
+        BetaGeo,
+        customer_lifetime_value,
+        discounted_expected_transactions,
+        score,
+    )
+
+    # not bundled (1.8 MB); the exact treatment is also tested on simulated data above
+    path = Path(os.environ.get("CUSTVALUE_CDNOW_MASTER", "/work/shared/data/CDNOW_master.txt"))
+    if not path.exists():
+        pytest.skip(f"CDNOW master file not found at {path} (set CUSTVALUE_CDNOW_MASTER)")
+    raw = np.loadtxt(path, skiprows=1)
+    ymd = raw[:, 1].astype(np.int64)
+    months = (ymd // 10000 - 1970) * 12 + ymd // 100 % 100 - 1
+    dates = months.astype("datetime64[M]").astype("datetime64[D]") + (ymd % 100 - 1)
+    summary = summarize_transactions(raw[:, 0].astype(np.int64), dates, raw[:, 3], time_unit="W")
+    assert summary.n_customers == 23570
+    bad = np.flatnonzero((summary.frequency > 0) & (summary.monetary_value <= 0))
+    assert summary.customer_id[bad].tolist() == [10244]
+    i = int(bad[0])
+    with pytest.warns(NonPositiveSpendWarning) as caught:
+        spend = GammaGamma.fit(summary)
+    assert len(caught) == 1
+    assert "1 customer(s)" in str(caught[0].message)
+    assert "first: customer id 10244, monetary_value 0.0" in str(caught[0].message)
+    assert spend.n_excluded_nonpositive == 1.0
+    assert spend.n_customers == np.count_nonzero(summary.frequency > 0) - 1
+    assert spend.time_unit == "W"
+    mean = spend.population_mean_spend()
+    assert spend.expected_spend(summary)[i] == mean
+    purchases = BetaGeo.fit(summary)
+    clv = customer_lifetime_value(purchases, spend, summary, horizon="1Y", annual_discount_rate=0.1)
+    assert np.all(np.isfinite(clv))
+    # CLV of 10244 = population mean spend x its discounted expected transactions
+    one = discounted_expected_transactions(
+        purchases, summary.frequency[i], summary.recency[i], summary.T[i], horizon="1Y",
+        annual_discount_rate=0.1,
+    )  # fmt: skip
+    assert clv[i] == pytest.approx(mean * float(one), rel=1e-12)
+    scored = score(summary, purchases, spend, horizon="1Y", discount_rate=0.002)
+    assert scored["expected_spend"][i] == mean
+    assert np.all(np.isfinite(scored["clv"]))
+
+
+# ----------------------------------------------------------------------- fit report, table
+def test_zero_iteration_fit_says_why(cdnow_fit: GammaGamma) -> None:
+    diagnostics = cdnow_fit.diagnostics
+    assert diagnostics is not None
+    assert diagnostics.n_iterations == 0  # the profile-likelihood start is the optimum
+    assert "starts at the profile-likelihood optimum" in diagnostics.message
+    assert "profile-likelihood optimum" in cdnow_fit.summary()
+
+
+def test_parameter_table_and_to_frame(cdnow_fit: GammaGamma) -> None:
+    table = cdnow_fit.parameter_table()
+    assert table["parameter"].tolist() == ["p", "q", "gamma"]
+    np.testing.assert_array_equal(table["estimate"], cdnow_fit.params.as_array())
+    assert cdnow_fit.stderr is not None
+    np.testing.assert_array_equal(table["standard_error"], cdnow_fit.stderr)
+    np.testing.assert_allclose(
+        table["lower_95"], table["estimate"] - 1.959963984540054 * table["standard_error"]
+    )
+    np.testing.assert_allclose(
+        table["upper_95"], table["estimate"] + 1.959963984540054 * table["standard_error"]
+    )
+    assert np.all(np.isnan(GammaGamma(CDNOW_PARAMS).parameter_table()["standard_error"]))
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("narwhals")
+    from custvalue.frame import to_frame
+
+    frame = to_frame(cdnow_fit)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == [
+        "parameter",
+        "estimate",
+        "standard_error",
+        "lower_95",
+        "upper_95",
+    ]
+    assert list(table) == ["parameter", "estimate", "standard_error", "lower_95", "upper_95"]
+    assert frame["parameter"].tolist() == ["p", "q", "gamma"]
+    np.testing.assert_array_equal(frame["estimate"].to_numpy(), table["estimate"])

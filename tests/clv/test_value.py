@@ -251,7 +251,6 @@ def test_bad_horizon_and_rate(kwargs: dict[str, Any], match: str) -> None:
     ("hist", "match"),
     [
         (([1, 0], [3.0, 0.0], [5.0, 5.0], [10.0, -1.0]), "monetary_value must be >= 0"),
-        (([1, 0], [3.0, 0.0], [5.0, 5.0], [0.0, 0.0]), "monetary_value must be > 0"),
         (([1, 0], [6.0, 0.0], [5.0, 5.0], [10.0, 0.0]), "recency must be <= T"),
         (([1, np.nan], [3.0, 0.0], [5.0, 5.0], [10.0, 0.0]), "frequency must not be NaN"),
         (([1, 0, 1], [3.0, 0.0], [5.0, 5.0], [10.0, 0.0]), "incompatible shapes"),

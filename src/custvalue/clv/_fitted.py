@@ -1,8 +1,9 @@
 """What every fitted model shares: fit statistics, the summary table and fit persistence.
 
 A model class mixes in :class:`FittedModel` and declares ``TITLE`` and ``PARAM_NAMES``; its
-attrs fields ``params``, ``log_likelihood``, ``covariance``, ``n_customers`` and
-``diagnostics`` (the last four ``None`` for a model built from parameters) are read here.
+attrs fields ``params``, ``log_likelihood``, ``covariance``, ``n_customers``,
+``diagnostics`` (these four ``None`` for a model built from parameters) and ``time_unit``
+(``None`` when unknown) are read here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from custvalue._columns import Columns, freeze_columns
 from custvalue.clv._optimize import FitDiagnostics
 from custvalue.errors import PersistenceError
 
-__all__ = ["COVARIANCE_EQ", "FittedModel", "fit_from_payload", "fit_to_payload"]
+__all__ = [
+    "COVARIANCE_EQ",
+    "FittedModel",
+    "fit_from_payload",
+    "fit_to_payload",
+    "time_unit_from_payload",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -50,6 +57,7 @@ class FittedModel:
     covariance: FloatArray | None
     n_customers: float | None
     diagnostics: FitDiagnostics | None
+    time_unit: str | None
 
     @property
     def stderr(self) -> FloatArray | None:
@@ -82,19 +90,45 @@ class FittedModel:
             rows.append((name, value, s, value - Z95 * s, value + Z95 * s))
         return rows
 
-    def to_columns(self) -> Columns:
-        """One row per parameter: ``parameter``, ``estimate``, ``std_err``, ``lower_95`` and
-        ``upper_95`` (NaN standard errors and bounds for a model built from parameters)."""
+    def parameter_table(self) -> dict[str, FloatArray]:
+        """The parameter table as named 1-D arrays, one entry per parameter.
+
+        Keys: ``parameter`` (names, ``str``), ``estimate``, ``standard_error`` and the Wald
+        95% interval ``lower_95``, ``upper_95`` (estimate -+ 1.96 standard errors; NaN for
+        a model built from parameters, or where the information matrix is singular).
+        ``custvalue.frame.to_frame(model)`` turns it into a DataFrame.
+
+        Examples
+        --------
+        >>> from custvalue.clv import GammaGamma, GammaGammaParams
+        >>> table = GammaGamma(GammaGammaParams(p=6.25, q=3.74, gamma=15.44)).parameter_table()
+        >>> table["parameter"].tolist(), table["estimate"].tolist()
+        (['p', 'q', 'gamma'], [6.25, 3.74, 15.44])
+        """
         rows = self._parameter_rows()
-        names = ("parameter", "estimate", "std_err", "lower_95", "upper_95")
-        return freeze_columns({n: np.array([r[i] for r in rows]) for i, n in enumerate(names)})
+        return {
+            "parameter": np.array([row[0] for row in rows], dtype=str),
+            **{
+                key: np.array([row[i] for row in rows], dtype=np.float64)
+                for i, key in enumerate(
+                    ("estimate", "standard_error", "lower_95", "upper_95"), start=1
+                )
+            },
+        }
+
+    def to_columns(self) -> Columns:
+        """The parameter table (:meth:`parameter_table`): one row per parameter."""
+        return freeze_columns(self.parameter_table())
 
     def _summary_extra(self) -> list[tuple[str, str]]:
         """Model-specific lines of the summary (label, text)."""
         return []
 
     def _fit_rows(self) -> list[tuple[str, str]]:
-        rows: list[tuple[str, str]] = []
+        unit = self.time_unit
+        rows: list[tuple[str, str]] = [
+            ("time unit", unit if unit is not None else "not recorded (fitted from bare arrays)")
+        ]
         if self.log_likelihood is None:
             rows.append(("fit", "built from parameters (not fitted): no standard errors"))
         else:
@@ -195,3 +229,11 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
             hessian_positive_definite=req(d, "hessian_positive_definite", bool, "diagnostics"),
         )
     return {"log_likelihood": ll, "covariance": cov, "n_customers": n, "diagnostics": diagnostics}
+
+
+def time_unit_from_payload(payload: dict[str, Any]) -> str | None:
+    """The ``time_unit`` field of a model payload; absent (older documents) or null is None."""
+    unit = payload.get("time_unit")
+    if unit is not None and not isinstance(unit, str):
+        raise PersistenceError("payload: field 'time_unit' must be a string or null")
+    return unit

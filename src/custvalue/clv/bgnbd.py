@@ -22,9 +22,24 @@ from custvalue._collapse import collapse_rows
 from custvalue._progress import check_progress
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, validate_history
 from custvalue.clv import _bgnbd_kernels as kernels
-from custvalue.clv._fitted import COVARIANCE_EQ, FittedModel, fit_from_payload, fit_to_payload
+from custvalue.clv._fitted import (
+    COVARIANCE_EQ,
+    FittedModel,
+    fit_from_payload,
+    fit_to_payload,
+    time_unit_from_payload,
+)
+from custvalue.clv._inputs import (
+    as_times,
+    checked_input,
+    model_input,
+    optional_time_unit,
+    resolve_time_unit,
+)
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import InvalidInputError
+from custvalue.summary import CustomerSummary
+from custvalue.time_units import Duration, TimeUnit, time_unit_days
 
 __all__ = ["BetaGeo", "BetaGeoParams"]
 
@@ -106,12 +121,20 @@ class BetaGeo(FittedModel):
     Inputs use the BG/NBD notation: ``frequency`` = number of *repeat* purchases ``x``,
     ``recency`` = time of the last purchase measured from the first one (``t_x``, **not**
     time since the last purchase), ``T`` = time from the first purchase to the end of the
-    observation window. All times, and the parameter ``alpha``, are in one unit, the data's.
+    observation window. All times, and the parameter ``alpha``, are in one unit, the data's:
+    ``time_unit`` when the model knows it (fitted from a
+    :class:`~custvalue.summary.CustomerSummary`, or set by hand with ``BetaGeo(params,
+    time_unit="W")``). A model with a unit checks the unit of every summary or ``time_unit=``
+    it is given (a mismatch is an :class:`~custvalue.errors.InvalidInputError` naming both),
+    reads durations such as ``"12M"`` in it, and converts with :meth:`in_unit`.
 
     Attributes
     ----------
     params
         The parameters ``r, alpha, a, b``.
+    time_unit
+        Canonical label of the time unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, ``"14D"`` ...), or
+        ``None`` when unknown (fitted from bare arrays without ``time_unit=``).
     log_likelihood
         Total log-likelihood at the optimum, in the data's time unit (FHL 2005 eq. 6);
         -9582.43 on the CDNOW sample in weeks.
@@ -122,6 +145,9 @@ class BetaGeo(FittedModel):
         Number of customers fitted (sum of the weights).
     diagnostics
         Convergence report of the optimizer.
+    total_repeat_purchases
+        Sum of the (weighted) repeat purchases of the fitted customers, or ``None``; it is what
+        :meth:`in_unit` needs to re-express the log-likelihood.
 
     References
     ----------
@@ -145,15 +171,19 @@ class BetaGeo(FittedModel):
     covariance: FloatArray | None = attrs.field(default=None, eq=COVARIANCE_EQ)
     n_customers: float | None = None
     diagnostics: FitDiagnostics | None = None
+    time_unit: str | None = attrs.field(default=None, kw_only=True, converter=optional_time_unit)
+    total_repeat_purchases: float | None = attrs.field(default=None, kw_only=True)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
     def fit(
         cls,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
+        frequency: ArrayLike | CustomerSummary | str | None = None,
+        recency: ArrayLike | str | None = None,
+        T: ArrayLike | str | None = None,
         *,
+        data: Any = None,
+        time_unit: TimeUnit | None = None,
         weights: ArrayLike | None = None,
         strict: bool = False,
         initial: BetaGeoParams | None = None,
@@ -168,12 +198,22 @@ class BetaGeo(FittedModel):
         Parameters
         ----------
         frequency
-            Repeat purchases ``x`` per customer (whole numbers >= 0), shape ``(n,)``.
+            Repeat purchases ``x`` per customer (whole numbers >= 0), shape ``(n,)``; or a
+            :class:`~custvalue.summary.CustomerSummary` (then omit ``recency`` and ``T``: they
+            and the time unit come from the summary); or with ``data`` a column name.
         recency
             Time of the last purchase since the first (``t_x``), ``0 <= recency <= T``; 0
             when ``frequency`` is 0. Data time unit.
         T
             Time from the first purchase to the end of the window (> 0). Data time unit.
+        data
+            Optional DataFrame (pandas, Polars, PyArrow ... through narwhals) with one row per
+            customer; ``frequency``, ``recency`` and ``T`` are then column names (default
+            ``"frequency"``, ``"recency"``, ``"T"``), as in ``summarize_transactions(...,
+            data=frame)``.
+        time_unit
+            Time unit of the data (``"D"``, ``"W"`` ...), recorded in the model; checked
+            against a summary's own unit. Default: the summary's unit, else ``None``.
         weights
             Optional number of customers sharing each row (>= 0), shape ``(n,)``.
         strict
@@ -193,8 +233,8 @@ class BetaGeo(FittedModel):
         Raises
         ------
         InvalidInputError
-            For invalid histories or weights (message names the argument and index), or when
-            every customer has ``T = 0``.
+            For invalid histories or weights (message names the argument and index), when
+            every customer has ``T = 0``, or when ``time_unit`` differs from the summary's.
         ConvergenceError
             With ``strict=True``, when the fit does not converge.
 
@@ -202,9 +242,20 @@ class BetaGeo(FittedModel):
         -----
         ConvergenceWarning
             When the fit does not converge cleanly (e.g. no repeat buyers at all).
+
+        Examples
+        --------
+        >>> from custvalue.datasets import load_cdnow_summary
+        >>> model = BetaGeo.fit(load_cdnow_summary())
+        >>> model.time_unit, round(model.params.r, 3)
+        ('W', 0.243)
         """
         check_progress(progress)
-        x, t_x, age = _history(frequency, recency, T)
+        given = model_input(
+            frequency, {"recency": recency, "T": T}, first_name="frequency", data=data,
+            time_unit=time_unit,
+        )  # fmt: skip
+        x, t_x, age = _history(*given.columns)
         x, t_x, age = x.ravel(), t_x.ravel(), age.ravel()
         if weights is None:
             w = np.ones_like(x)
@@ -247,6 +298,101 @@ class BetaGeo(FittedModel):
             covariance=result.covariance,
             n_customers=total,
             diagnostics=result.diagnostics,
+            time_unit=given.time_unit,
+            total_repeat_purchases=_dot(uw, ux),
+        )
+
+    # ------------------------------------------------------------------ units
+    def in_unit(self, time_unit: TimeUnit) -> BetaGeo:
+        """The same model with every time expressed in another unit.
+
+        With ``k`` = the number of new units in one old unit (7 from weeks to days), the
+        purchase rate per unit is divided by ``k``, so ``alpha`` is multiplied by ``k``
+        (``r``, ``a``, ``b`` are dimensionless). Every prediction is unchanged for the same
+        real durations: ``in_unit("D").probability_alive(x, 7 t_x, 7 T)`` equals
+        ``probability_alive(x, t_x, T)`` of a weekly model.
+
+        Fit information is carried over consistently: the covariance is transformed with the
+        Jacobian ``diag(1, k, 1, 1)``; the log-likelihood is a density in the purchase times,
+        so each of the ``total_repeat_purchases`` repeat purchases contributes ``-ln k``
+        (``LL' = LL - sum(x) ln k``, what a fit on the re-expressed data reports; AIC and BIC
+        shift with it); the diagnostics are unchanged (the gradient is taken in
+        log-parameters, which a change of unit only translates).
+
+        Parameters
+        ----------
+        time_unit
+            The new unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, a multiple or a timedelta).
+
+        Returns
+        -------
+        BetaGeo
+            A new model with ``time_unit`` set to the new label.
+
+        Raises
+        ------
+        InvalidInputError
+            If the model has no time unit (set one first: ``attrs.evolve(model,
+            time_unit="W")``), or a fitted model lacks ``total_repeat_purchases`` (a
+            document saved before it was recorded: refit to convert the log-likelihood).
+
+        Examples
+        --------
+        >>> weekly = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426), time_unit="W")
+        >>> daily = weekly.in_unit("D")
+        >>> daily.time_unit, round(daily.params.alpha, 3)
+        ('D', 30.898)
+        >>> bool(np.isclose(daily.probability_alive(2, 7 * 30.43, 7 * 38.86),
+        ...                 weekly.probability_alive(2, 30.43, 38.86)))
+        True
+        """
+        if self.time_unit is None:
+            raise InvalidInputError(
+                f"in_unit({time_unit!r}): the model has no time unit to convert from (it was "
+                "fitted from bare arrays); set it first with attrs.evolve(model, time_unit=...) "
+                "or fit from a CustomerSummary"
+            )
+        k = time_unit_days(self.time_unit) / time_unit_days(time_unit)
+        p = self.params
+        ll = self.log_likelihood
+        if ll is not None:
+            if self.total_repeat_purchases is None:
+                raise InvalidInputError(
+                    f"in_unit({time_unit!r}): this fitted model does not record "
+                    "total_repeat_purchases (saved by an older custvalue), so its "
+                    "log-likelihood cannot be re-expressed; refit it in the new unit"
+                )
+            ll = ll - self.total_repeat_purchases * math.log(k)
+        covariance = self.covariance
+        if covariance is not None:
+            jac = np.array([1.0, k, 1.0, 1.0])
+            covariance = covariance * np.outer(jac, jac)
+        return attrs.evolve(
+            self,
+            params=BetaGeoParams(r=p.r, alpha=p.alpha * k, a=p.a, b=p.b),
+            log_likelihood=ll,
+            covariance=covariance,
+            time_unit=time_unit,
+        )
+
+    def _given(
+        self, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray, str | None]:
+        """Histories from arrays or a summary, checked against the model's unit, and the
+        unit of the call."""
+        columns, unit = checked_input(
+            self, frequency, {"recency": recency, "T": T}, first_name="frequency",
+            time_unit=time_unit,
+        )  # fmt: skip
+        return (*_history(*columns), unit)
+
+    def _window(
+        self, t: Any, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
+    ) -> tuple[FloatArray, ...]:
+        """``(t, x, t_x, T)`` broadcast together, ``t`` read as a duration in the call's unit."""
+        x, t_x, age, unit = self._given(frequency, recency, T, time_unit)
+        return broadcast_arrays(
+            {"t": _time(as_times(t, unit, "t")), "frequency": x, "recency": t_x, "T": age}
         )
 
     # --------------------------------------------------------------- predictions
@@ -255,25 +401,38 @@ class BetaGeo(FittedModel):
         return p.r, p.alpha, p.a, p.b
 
     def log_likelihood_per_customer(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
     ) -> FloatArray:
         """Per-customer log-likelihood (FHL 2005 eq. 6) in the data's time unit.
 
         Parameters
         ----------
         frequency, recency, T
-            Customer histories (see :meth:`fit`); they broadcast together.
+            Customer histories (see :meth:`fit`); they broadcast together. Or a
+            :class:`~custvalue.summary.CustomerSummary` as ``frequency`` (then omit the others).
+        time_unit
+            Optional unit of the histories, checked against the model's (as is a summary's).
 
         Returns
         -------
         numpy.ndarray
             Broadcast shape of the inputs.
         """
-        x, t_x, age = _history(frequency, recency, T)
+        x, t_x, age, _ = self._given(frequency, recency, T, time_unit)
         return _per_history(kernels.log_likelihood, self._p(), x, t_x, age)
 
     def probability_alive(
-        self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
     ) -> FloatArray:
         """P(the customer is still alive at T | history), FHL (2008) eq. (1).
 
@@ -283,41 +442,56 @@ class BetaGeo(FittedModel):
         Parameters
         ----------
         frequency, recency, T
-            Customer histories (see :meth:`fit`); they broadcast together.
+            Customer histories (see :meth:`fit`); they broadcast together. Or a
+            :class:`~custvalue.summary.CustomerSummary` as ``frequency`` (then omit the others).
+        time_unit
+            Optional unit of the histories, checked against the model's (as is a summary's).
 
         Returns
         -------
         numpy.ndarray
             Probabilities in [0, 1], broadcast shape of the inputs.
         """
-        x, t_x, age = _history(frequency, recency, T)
+        x, t_x, age, _ = self._given(frequency, recency, T, time_unit)
         return _per_history(kernels.probability_alive, self._p(), x, t_x, age)
 
     def expected_purchases(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self,
+        t: ArrayLike | Duration,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
     ) -> FloatArray:
         """Expected purchases in ``(T, T + t]`` given the history, FHL (2005) eq. (10).
 
         Parameters
         ----------
         t
-            Length of the future window (>= 0), data time unit.
+            Length of the future window (>= 0) in the model's time unit, or a duration
+            (``"12M"``, ``"90D"``, a timedelta) converted to it.
         frequency, recency, T
-            Customer histories (see :meth:`fit`).
+            Customer histories (see :meth:`fit`), or a CustomerSummary as ``frequency``.
+        time_unit
+            Optional unit of the histories, checked against the model's (as is a summary's).
 
         Returns
         -------
         numpy.ndarray
             Broadcast shape of all four arguments.
         """
-        x, t_x, age = _history(frequency, recency, T)
-        tt, x, t_x, age = broadcast_arrays(
-            {"t": _time(t), "frequency": x, "recency": t_x, "T": age}
-        )
+        tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
         return _per_history(kernels.expected_purchases_conditional, self._p(), tt, x, t_x, age)
 
     def probability_no_purchase(
-        self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
+        self,
+        t: ArrayLike | Duration,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
     ) -> FloatArray:
         """P(no purchase in ``(T, T + t]`` | history).
 
@@ -326,28 +500,33 @@ class BetaGeo(FittedModel):
         Parameters
         ----------
         t
-            Length of the future window (>= 0), data time unit.
+            Length of the future window (>= 0) in the model's time unit, or a duration
+            (``"12M"``, ``"90D"``, a timedelta) converted to it.
         frequency, recency, T
-            Customer histories (see :meth:`fit`).
+            Customer histories (see :meth:`fit`), or a CustomerSummary as ``frequency``.
+        time_unit
+            Optional unit of the histories, checked against the model's (as is a summary's).
 
         Returns
         -------
         numpy.ndarray
             Probabilities in [0, 1], broadcast shape of all four arguments.
         """
-        x, t_x, age = _history(frequency, recency, T)
-        tt, x, t_x, age = broadcast_arrays(
-            {"t": _time(t), "frequency": x, "recency": t_x, "T": age}
-        )
+        tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
         return _per_history(kernels.probability_no_purchase_conditional, self._p(), tt, x, t_x, age)
 
-    def expected_purchases_new(self, t: ArrayLike) -> FloatArray:
+    def expected_purchases_new(
+        self, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
+    ) -> FloatArray:
         """E[X(t)]: expected repeat purchases in ``(0, t]`` of a new customer, FHL (2005) eq. (9).
 
         Parameters
         ----------
         t
-            Time since the first purchase (>= 0), data time unit; any shape.
+            Time since the first purchase (>= 0) in the model's time unit, any shape; or a
+            duration (``"1Y"``, a timedelta) converted to it.
+        time_unit
+            Optional unit of ``t``, checked against the model's.
 
         Examples
         --------
@@ -355,15 +534,24 @@ class BetaGeo(FittedModel):
         >>> round(float(model.expected_purchases_new(39.0)), 3)
         1.197
         """
-        return kernels.expected_purchases_new(_time(t), *self._p())
+        unit = resolve_time_unit(self, time_unit, "time_unit=")
+        return kernels.expected_purchases_new(_time(as_times(t, unit, "t")), *self._p())
 
-    def log_probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> FloatArray:
-        """ln P(X(t) = n) for a new customer (FHL 2005 eq. 8), computed in log space."""
+    def log_probability_of_purchases(
+        self, n: ArrayLike, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
+    ) -> FloatArray:
+        """ln P(X(t) = n) for a new customer (FHL 2005 eq. 8), computed in log space.
+
+        Arguments as for :meth:`probability_of_purchases`.
+        """
+        unit = resolve_time_unit(self, time_unit, "time_unit=")
         nn = as_float_array(n, "n", lower=0, integer=True)
-        nn, tt = broadcast_arrays({"n": nn, "t": _time(t)})
+        nn, tt = broadcast_arrays({"n": nn, "t": _time(as_times(t, unit, "t"))})
         return kernels.log_probability_of_purchases(nn, tt, *self._p())
 
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> FloatArray:
+    def probability_of_purchases(
+        self, n: ArrayLike, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
+    ) -> FloatArray:
         """P(X(t) = n): probability that a new customer makes ``n`` repeat purchases by ``t``.
 
         FHL (2005) eq. (8), in log space with the negative-binomial tail from the regularised
@@ -374,7 +562,9 @@ class BetaGeo(FittedModel):
         n
             Number of repeat purchases (whole number >= 0).
         t
-            Time since the first purchase (>= 0), data time unit.
+            Time since the first purchase (>= 0) in the model's time unit, or a duration.
+        time_unit
+            Optional unit of ``t``, checked against the model's.
 
         Returns
         -------
@@ -387,7 +577,7 @@ class BetaGeo(FittedModel):
         >>> round(float(model.probability_of_purchases(0, 39.0)), 7)
         0.5737864
         """
-        out: FloatArray = np.exp(self.log_probability_of_purchases(n, t))
+        out: FloatArray = np.exp(self.log_probability_of_purchases(n, t, time_unit=time_unit))
         return out
 
     # --------------------------------------------------------------- persistence
@@ -396,6 +586,10 @@ class BetaGeo(FittedModel):
         payload: dict[str, Any] = {
             "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
             "fit": fit_to_payload(self),
+            "time_unit": self.time_unit,
+            "total_repeat_purchases": None
+            if self.total_repeat_purchases is None
+            else _persist.encode_float(self.total_repeat_purchases),
         }
         return _persist.dumps("BetaGeo", payload)
 
@@ -414,9 +608,17 @@ class BetaGeo(FittedModel):
             n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
             for n in PARAM_NAMES
         }
+        total = payload.get("total_repeat_purchases")  # absent in older documents
         with _persist.invalid_content("BetaGeo"):
             params = BetaGeoParams(**values)
-        return cls(params, **fit_from_payload(payload.get("fit"), len(PARAM_NAMES)))
+            return cls(
+                params,
+                **fit_from_payload(payload.get("fit"), len(PARAM_NAMES)),
+                time_unit=time_unit_from_payload(payload),
+                total_repeat_purchases=None
+                if total is None
+                else _persist.decode_float(total, "total_repeat_purchases"),
+            )
 
 
 #: Inputs with at least this many customers are evaluated once per distinct history.

@@ -34,14 +34,24 @@ from custvalue._validation import (
     broadcast_arrays,
     fail_at,
 )
-from custvalue.clv._fitted import COVARIANCE_EQ, FittedModel, fit_from_payload, fit_to_payload
+from custvalue.clv._fitted import (
+    COVARIANCE_EQ,
+    FittedModel,
+    fit_from_payload,
+    fit_to_payload,
+    time_unit_from_payload,
+)
 from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
+from custvalue.clv._inputs import checked_input, model_input, optional_time_unit
 from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
 from custvalue.errors import (
     InvalidInputError,
     InvalidTypeError,
     ModelAssumptionWarning,
+    NonPositiveSpendWarning,
 )
+from custvalue.summary import CustomerSummary
+from custvalue.time_units import TimeUnit
 
 __all__ = [
     "GammaGamma",
@@ -176,16 +186,43 @@ def _positive_finite(instance: Any, attribute: Any, value: float) -> None:
 
 
 def _spend_inputs(frequency: ArrayLike, monetary_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Validated ``(x, m)``: any finite mean spend for repeat buyers (refunds can make it
+    <= 0), a finite spend >= 0 (ignored) for one-time buyers."""
     x = as_float_array(frequency, "frequency", lower=0, integer=True)
-    m = as_float_array(monetary_value, "monetary_value", lower=0)
+    m = as_float_array(monetary_value, "monetary_value")
     x, m = broadcast_arrays({"frequency": x, "monetary_value": m})
-    fail_at(
-        "monetary_value",
-        "must be > 0 where frequency > 0 (the Gamma-Gamma model needs positive spends)",
-        m,
-        (x > 0) & (m <= 0),
-    )
+    fail_at("monetary_value", "must be >= 0 where frequency is 0", m, (x == 0) & (m < 0))
     return x, m
+
+
+def _spend_columns(
+    frequency: Any, monetary_value: Any, data: Any, time_unit: TimeUnit | None
+) -> tuple[FloatArray, FloatArray, NDArray[Any] | None, str | None]:
+    given = model_input(
+        frequency, {"monetary_value": monetary_value}, first_name="frequency", data=data,
+        time_unit=time_unit,
+    )  # fmt: skip
+    return (*_spend_inputs(*given.columns), given.customer_id, given.time_unit)
+
+
+def _warn_nonpositive(
+    nonpositive: NDArray[np.bool_], m: FloatArray, count: float, ids: NDArray[Any] | None
+) -> None:
+    """One warning for the repeat buyers with mean spend <= 0, naming the first of them."""
+    first = int(np.flatnonzero(nonpositive.ravel())[0])
+    who = (
+        f"customer id {ids.ravel()[first].item()!r}"
+        if ids is not None and ids.size == nonpositive.size
+        else f"position {first} of the input"
+    )
+    warnings.warn(
+        f"GammaGamma.fit: {count:g} customer(s) with repeat purchases have a mean spend <= 0 "
+        f"(first: {who}, monetary_value {float(m.ravel()[first])!r}); the Gamma-Gamma model needs "
+        "positive spends, so they are left out of the fit (n_excluded_nonpositive) and "
+        "expected_spend gives them the population mean spend",
+        NonPositiveSpendWarning,
+        stacklevel=3,
+    )
 
 
 # --------------------------------------------------------------------------- model
@@ -230,6 +267,14 @@ class GammaGamma(FittedModel):
         Number (sum of weights) of one-time buyers (``frequency == 0``) left out of the fit.
     diagnostics
         Convergence information, or ``None``.
+    time_unit
+        Time unit of the data the model was fitted with (from a
+        :class:`~custvalue.summary.CustomerSummary` or ``time_unit=``), or ``None``. Spend has
+        no time dimension, so it only serves to check that a CLV combines data and models of
+        one unit.
+    n_excluded_nonpositive
+        Number (sum of weights) of repeat buyers left out of the fit because their mean spend
+        is <= 0 (refunds, free items), or ``None`` for a model built from parameters.
 
     Examples
     --------
@@ -250,29 +295,44 @@ class GammaGamma(FittedModel):
     n_customers: float | None = None
     n_excluded: float | None = None
     diagnostics: FitDiagnostics | None = None
+    time_unit: str | None = attrs.field(default=None, kw_only=True, converter=optional_time_unit)
+    n_excluded_nonpositive: float | None = attrs.field(default=None, kw_only=True)
 
     # ----------------------------------------------------------------- estimation
     @classmethod
     def fit(
         cls,
-        frequency: ArrayLike,
-        monetary_value: ArrayLike,
+        frequency: ArrayLike | CustomerSummary | str | None = None,
+        monetary_value: ArrayLike | str | None = None,
         *,
+        data: Any = None,
+        time_unit: TimeUnit | None = None,
         weights: ArrayLike | None = None,
         strict: bool = False,
         progress: bool = False,
     ) -> GammaGamma:
-        """Maximum-likelihood fit on the repeat buyers.
+        """Maximum-likelihood fit on the repeat buyers with a positive mean spend.
 
         Parameters
         ----------
         frequency
-            Repeat purchases ``x`` per customer (whole numbers >= 0), shape ``(n,)``.
+            Repeat purchases ``x`` per customer (whole numbers >= 0), shape ``(n,)``; or a
+            :class:`~custvalue.summary.CustomerSummary` (then omit ``monetary_value``; the
+            summary gives the spends, the ids named in warnings and the time unit); or with
+            ``data`` a column name.
         monetary_value
             Mean value of the customer's *repeat* transactions (currency units), shape
-            ``(n,)``; must be > 0 where ``frequency > 0``. Rows with ``frequency == 0`` are
-            **excluded from the fit** (they carry no spend information); their monetary value
-            is ignored but must still be a finite number >= 0 (0 in the usual summaries).
+            ``(n,)``, finite. Rows with ``frequency == 0`` are **excluded from the fit** (they
+            carry no spend information); their monetary value is ignored but must still be a
+            finite number >= 0 (0 in the usual summaries). Repeat buyers whose mean spend is
+            **<= 0** (refunds, free items; CDNOW master customer 10244) are excluded too,
+            counted in ``n_excluded_nonpositive``, and reported in one warning.
+        data
+            Optional DataFrame with one row per customer; ``frequency`` and
+            ``monetary_value`` are then column names (defaults ``"frequency"``,
+            ``"monetary_value"``).
+        time_unit
+            Time unit of the data, recorded in the model (default: the summary's, else None).
         weights
             Optional number of customers sharing each row (>= 0). Weighted rows fit exactly
             like the same rows repeated.
@@ -290,39 +350,47 @@ class GammaGamma(FittedModel):
         Raises
         ------
         InvalidInputError
-            On NaN, negative or non-whole frequencies, spends <= 0 for repeat buyers,
-            mismatched shapes, or no repeat buyers at all.
+            On NaN, negative or non-whole frequencies, non-finite spends, negative spends of
+            one-time buyers, mismatched shapes, or no repeat buyer with a positive spend.
 
         Warns
         -----
+        NonPositiveSpendWarning
+            Once, when repeat buyers with a mean spend <= 0 were excluded: their number and
+            the first of them (customer id with a summary, else position in the input).
         ModelAssumptionWarning
             If the estimate has ``q <= 1``: the population mean spend is then infinite and
             :meth:`expected_spend` refuses one-time buyers.
         """
         check_progress(progress)
-        x, m = _spend_inputs(frequency, monetary_value)
+        x, m, ids, unit = _spend_columns(frequency, monetary_value, data, time_unit)
+        shape = x.shape
         x, m = x.reshape(-1), m.reshape(-1)
         if weights is None:
-            repeat = x > 0
-            n_excluded = float(x.size - np.count_nonzero(repeat))
+            w = np.ones_like(x)
+            n_excluded = float(np.count_nonzero(x == 0))
         else:
             w = as_float_array(weights, "weights", lower=0)
-            if w.shape != np.shape(frequency):
+            if w.shape != shape:
                 raise InvalidInputError(
-                    f"weights must have the shape of frequency {np.shape(frequency)}; got {w.shape}"
+                    f"weights must have the shape of frequency {shape}; got {w.shape}"
                 )
             w = np.broadcast_to(w, x.shape).reshape(-1)
-            repeat = (x > 0) & (w > 0)
             n_excluded = float(w[x == 0].sum())
+        nonpositive = (x > 0) & (m <= 0) & (w > 0)
+        n_nonpositive = float(w[nonpositive].sum())
+        repeat = (x > 0) & (m > 0) & (w > 0)
         if not repeat.any():
             raise InvalidInputError(
-                "frequency has no repeat buyers (frequency > 0 with positive weight); "
-                "the Gamma-Gamma model is fitted on repeat buyers only"
+                "frequency has no repeat buyers with a positive mean spend (frequency > 0 and "
+                "monetary_value > 0, with positive weight); the Gamma-Gamma model is fitted on "
+                "them only"
             )
+        if nonpositive.any():
+            _warn_nonpositive(nonpositive, m, n_nonpositive, ids)
         # No row collapsing: spends are continuous, so rows rarely repeat, and one evaluation
         # costs a log1p and a division per row (the special functions are grouped by x).
-        xu, mu = x[repeat], m[repeat]
-        wu = np.ones(xu.size) if weights is None else w[repeat]
+        xu, mu, wu = x[repeat], m[repeat], w[repeat]
         # Fit on spends scaled by a power of two (exact in floating point) so that gamma stays
         # well inside the optimizer's bounds whatever the currency; undo it afterwards.
         scale = 2.0 ** round(math.log2(dot(wu, mu) / float(wu.sum())))
@@ -357,8 +425,20 @@ class GammaGamma(FittedModel):
             covariance=covariance,
             n_customers=float(wu.sum()),
             n_excluded=n_excluded,
-            diagnostics=result.diagnostics,
+            diagnostics=_explain_start(result.diagnostics),
+            time_unit=unit,
+            n_excluded_nonpositive=n_nonpositive,
         )
+
+    def in_unit(self, time_unit: TimeUnit) -> GammaGamma:
+        """The same model labelled with another time unit.
+
+        Spend per transaction has no time dimension, so the parameters, the fit statistics
+        and every prediction are unchanged; only ``time_unit`` (used to check that a CLV
+        combines data and models of one unit) changes. It exists so that converting a
+        BetaGeo/GammaGamma pair is one ``in_unit`` call on each.
+        """
+        return attrs.evolve(self, time_unit=time_unit)
 
     # ----------------------------------------------------------------- predictions
     def population_mean_spend(self) -> float:
@@ -376,7 +456,13 @@ class GammaGamma(FittedModel):
             raise InvalidInputError(f"the population mean spend is infinite because q = {q!r} <= 1")
         return float(population_mean_spend(p, q, g))
 
-    def expected_spend(self, frequency: ArrayLike, monetary_value: ArrayLike) -> FloatArray:
+    def expected_spend(
+        self,
+        frequency: ArrayLike | CustomerSummary,
+        monetary_value: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> FloatArray:
         """Expected spend per future transaction given the history, E[M | x, m].
 
         A credibility-weighted mean ``w m + (1 - w) p gamma / (q - 1)``, with
@@ -384,13 +470,24 @@ class GammaGamma(FittedModel):
         population mean :meth:`population_mean_spend`; their ``monetary_value`` is ignored
         (it must be a finite number >= 0).
 
+        **Repeat buyers with a mean spend <= 0** (refunds or free items cancelling their
+        purchases) also get the population mean: the model's spends are positive by
+        construction, so such a history has no likelihood and carries no usable information
+        about the customer's spend rate ``nu``. Treating it as "no spend information", like a
+        one-time buyer's, is the model-consistent choice; it neither rewards the customer
+        with a large value nor forces an impossible zero. These customers are also left out
+        of :meth:`fit`.
+
         Parameters
         ----------
         frequency
-            Repeat purchases ``x`` (whole numbers >= 0), any shape.
+            Repeat purchases ``x`` (whole numbers >= 0), any shape; or a
+            :class:`~custvalue.summary.CustomerSummary` (then omit ``monetary_value``).
         monetary_value
-            Mean value of the repeat transactions (currency units, > 0 where ``x > 0``),
-            broadcastable with ``frequency``.
+            Mean value of the repeat transactions (currency units, finite), broadcastable
+            with ``frequency``.
+        time_unit
+            Optional unit of the data, checked against the model's (as is a summary's).
 
         Returns
         -------
@@ -404,7 +501,14 @@ class GammaGamma(FittedModel):
             On invalid inputs, and where the expectation is infinite: when ``q <= 1`` for
             one-time buyers (and any customer with ``p x + q <= 1``), naming the first one.
         """
-        x, m = _spend_inputs(frequency, monetary_value)
+        columns, _ = checked_input(
+            self, frequency, {"monetary_value": monetary_value}, first_name="frequency",
+            time_unit=time_unit,
+        )  # fmt: skip
+        x, m = _spend_inputs(*columns)
+        no_information = m <= 0  # one-time buyers and non-positive mean spends
+        x = np.where(no_information, 0.0, x)
+        m = np.where(no_information, 0.0, m)
         p, q, g = self.params.p, self.params.q, self.params.gamma
         fail_at(
             "frequency",
@@ -418,11 +522,11 @@ class GammaGamma(FittedModel):
     def log_likelihood_per_customer(
         self, frequency: ArrayLike, monetary_value: ArrayLike
     ) -> FloatArray:
-        """Per-customer log density of the mean spend (0 for one-time buyers, who are
-        not modelled)."""
+        """Per-customer log density of the mean spend (0 for one-time buyers and repeat buyers
+        with a mean spend <= 0, who are not modelled)."""
         x, m = _spend_inputs(frequency, monetary_value)
         p, q, g = self.params.p, self.params.q, self.params.gamma
-        rep = x > 0
+        rep = (x > 0) & (m > 0)
         out = np.zeros_like(x)
         out[rep] = gamma_gamma_log_likelihood(p, q, g, x[rep], m[rep])
         return out
@@ -432,13 +536,18 @@ class GammaGamma(FittedModel):
         out = []
         if self.n_excluded is not None:
             out.append(("one-time buyers excluded from the fit", f"{self.n_excluded:g}"))
+        if self.n_excluded_nonpositive is not None:
+            out.append(
+                ("repeat buyers with spend <= 0 excluded", f"{self.n_excluded_nonpositive:g}")
+            )
         mean = f"{self.population_mean_spend():.6g}" if self.params.q > 1 else "infinite (q <= 1)"
         out.append(("population mean spend", mean))
         return out
 
     def __repr__(self) -> str:
         p = self.params
-        return f"GammaGamma(GammaGammaParams(p={p.p!r}, q={p.q!r}, gamma={p.gamma!r}))"
+        unit = "" if self.time_unit is None else f", time_unit={self.time_unit!r}"
+        return f"GammaGamma(GammaGammaParams(p={p.p!r}, q={p.q!r}, gamma={p.gamma!r}){unit})"
 
     # ----------------------------------------------------------------- persistence
     def to_json(self) -> str:
@@ -448,6 +557,10 @@ class GammaGamma(FittedModel):
             "params": {k: enc(v) for k, v in zip(_NAMES, self.params.as_array(), strict=True)},
             "fit": fit_to_payload(self),
             "n_excluded": None if self.n_excluded is None else enc(self.n_excluded),
+            "n_excluded_nonpositive": None
+            if self.n_excluded_nonpositive is None
+            else enc(self.n_excluded_nonpositive),
+            "time_unit": self.time_unit,
         }
         return _persist.dumps("GammaGamma", payload)
 
@@ -460,11 +573,30 @@ class GammaGamma(FittedModel):
         with _persist.invalid_content("GammaGamma"):
             parsed = GammaGammaParams(**values)
         excluded = doc.get("n_excluded")
+        nonpositive = doc.get("n_excluded_nonpositive")  # absent in older documents
         return cls(
             params=parsed,
             n_excluded=None if excluded is None else _persist.decode_float(excluded, "n_excluded"),
             **fit_from_payload(doc.get("fit"), len(_NAMES)),
+            time_unit=time_unit_from_payload(doc),
+            n_excluded_nonpositive=None
+            if nonpositive is None
+            else _persist.decode_float(nonpositive, "n_excluded_nonpositive"),
         )
+
+
+def _explain_start(diagnostics: FitDiagnostics) -> FitDiagnostics:
+    """Say why a clean fit needed no optimizer iteration, so it does not read as a fit that
+    never ran."""
+    if not (diagnostics.converged and diagnostics.n_iterations == 0):
+        return diagnostics
+    return attrs.evolve(
+        diagnostics,
+        message=diagnostics.message
+        + ": the fit starts at the profile-likelihood optimum (gamma solved by Newton's method "
+        "on the profile likelihood, p and q maximised at each gamma), where the gradient is "
+        "already below tolerance, so the optimizer had no step left to take",
+    )
 
 
 # --------------------------------------------------------------------------- assumption check
@@ -524,7 +656,8 @@ def spend_frequency_independence(
     """Test the Gamma-Gamma assumption that spend is independent of frequency.
 
     Pearson and Spearman correlations of ``frequency`` and ``monetary_value`` over the repeat
-    buyers (``frequency > 0``), with two-sided p-values from :mod:`scipy.stats`.
+    buyers with a positive mean spend (those :meth:`GammaGamma.fit` uses), with two-sided
+    p-values from :mod:`scipy.stats`.
 
     Parameters
     ----------
@@ -542,7 +675,7 @@ def spend_frequency_independence(
     level = as_scalar(
         level, "level", lower=0, lower_inclusive=False, upper=1, upper_inclusive=False
     )
-    rep = x.reshape(-1) > 0
+    rep = (x.reshape(-1) > 0) & (m.reshape(-1) > 0)
     xs, ms = x.reshape(-1)[rep], m.reshape(-1)[rep]
     if xs.size < 3:
         raise InvalidInputError(f"need at least 3 repeat buyers; got {xs.size}")

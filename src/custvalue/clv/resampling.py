@@ -295,7 +295,7 @@ def _refit(
 ) -> BetaGeo | GammaGamma:
     if model is BetaGeo:
         return BetaGeo.fit(*rows, weights=counts, initial=start)
-    if not np.any(counts[rows[0] > 0]):
-        # No repeat buyer drawn: the Gamma-Gamma model has nothing to fit.
+    if not np.any(counts[(rows[0] > 0) & (rows[1] > 0)]):
+        # No repeat buyer with a positive spend drawn: the Gamma-Gamma model has nothing to fit.
         return GammaGamma(start, diagnostics=None)
     return GammaGamma.fit(*rows, weights=counts)

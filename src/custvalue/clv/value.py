@@ -11,9 +11,12 @@ formula of the ``lifetimes`` package for users migrating from it.
 Units
 -----
 ``horizon`` is in the time unit of the data the transaction model was fitted on (weeks if
-``T`` is in weeks). ``discount_rate`` is the continuously compounded rate *per that same time
-unit* (delta): an annual rate ``d`` on weekly data is ``ln(1 + d) / 52``, see
-:func:`continuous_discount_rate`.
+``T`` is in weeks), or a duration (``"12M"``, ``"1Y"``, ``"90D"``, a timedelta) converted to
+the model's ``time_unit``. ``discount_rate`` is the continuously compounded rate *per that
+same time unit* (delta): an annual rate ``d`` on weekly data is ``ln(1 + d) / 52``, see
+:func:`continuous_discount_rate`; or give ``annual_discount_rate=d`` and let the model's unit
+do the conversion. A :class:`~custvalue.summary.CustomerSummary` or ``time_unit=`` whose unit
+differs from a model's is an error naming both units.
 
 References
 ----------
@@ -24,14 +27,17 @@ for Customer Base Analysis", Journal of Marketing Research 42(4), 415-430 (DERT,
 from __future__ import annotations
 
 import math
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue._collapse import collapse_rows, rank_values
 from custvalue._validation import as_scalar, broadcast_arrays, fail_at, validate_history
+from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
 from custvalue.errors import InvalidInputError
+from custvalue.summary import CustomerSummary
+from custvalue.time_units import Duration, TimeUnit, time_unit_days
 
 __all__ = [
     "SpendModel",
@@ -131,14 +137,53 @@ def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, 
     return s, 1.0 / (1.0 / (c + s) + a)
 
 
+def _rate_per_unit(
+    discount_rate: float | None, annual_discount_rate: float | None, unit: str | None
+) -> float:
+    """The continuous discount rate per time unit from exactly one of the two arguments."""
+    if (discount_rate is None) == (annual_discount_rate is None):
+        raise InvalidInputError(
+            "give exactly one of discount_rate (continuously compounded, per model time unit) "
+            "and annual_discount_rate (effective per year); got "
+            + ("both" if discount_rate is not None else "neither")
+        )
+    if annual_discount_rate is None:
+        return discount_rate  # type: ignore[return-value]  # checked by the caller
+    if unit is None:
+        raise InvalidInputError(
+            f"annual_discount_rate={annual_discount_rate!r} needs the time unit of the data, "
+            "but the model has none (fitted from bare arrays): pass time_unit=, or give "
+            "discount_rate per time unit (see continuous_discount_rate)"
+        )
+    return continuous_discount_rate(annual_discount_rate, 365.25 / time_unit_days(unit))
+
+
+def _resolve(
+    model: Any,
+    first: Any,
+    rest: dict[str, Any],
+    horizon: Duration,
+    discount_rate: float | None,
+    annual_discount_rate: float | None,
+    time_unit: TimeUnit | None,
+) -> tuple[tuple[Any, ...], str | None, float, float]:
+    """Columns (from arrays or a summary, unit-checked against ``model``), the unit of the
+    call, the horizon and the continuous rate, both in that unit."""
+    columns, unit = checked_input(model, first, rest, first_name="frequency", time_unit=time_unit)
+    h = as_times(horizon, unit, "horizon")
+    return columns, unit, h, _rate_per_unit(discount_rate, annual_discount_rate, unit)
+
+
 def discounted_expected_transactions(
     transaction_model: TransactionModel,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
+    frequency: ArrayLike | CustomerSummary,
+    recency: ArrayLike | None = None,
+    T: ArrayLike | None = None,
     *,
-    horizon: float,
-    discount_rate: float,
+    horizon: Duration,
+    discount_rate: float | None = None,
+    annual_discount_rate: float | None = None,
+    time_unit: TimeUnit | None = None,
     n_nodes: int | None = None,
 ) -> FloatArray:
     """Discounted expected transactions DET(h) = integral_0^h exp(-delta s) dE[X(s)|history].
@@ -157,12 +202,21 @@ def discounted_expected_transactions(
     transaction_model
         Any model with ``expected_purchases(t, frequency, recency, T)``.
     frequency, recency, T
-        Customer histories in the model's time unit (``recency`` is the BG/NBD ``t_x``).
+        Customer histories in the model's time unit (``recency`` is the BG/NBD ``t_x``); or a
+        :class:`~custvalue.summary.CustomerSummary` as ``frequency`` (omit the others).
     horizon
-        Length of the future window, in the model's time unit; ``>= 0`` or ``math.inf``.
+        Length of the future window, in the model's time unit; ``>= 0`` or ``math.inf``; or
+        a duration (``"12M"``, ``"1Y"``, ``"90D"``, ``"inf"``, a timedelta) converted to the
+        model's ``time_unit``.
     discount_rate
         Continuously compounded discount rate delta per model time unit, finite and ``>= 0``
         (``> 0`` when ``horizon`` is infinite).
+    annual_discount_rate
+        Alternative to ``discount_rate`` (give exactly one): the effective rate per year
+        ``d``, converted to ``ln(1 + d) * (unit length in days) / 365.25`` per time unit;
+        needs a unit (the model's, the summary's or ``time_unit=``).
+    time_unit
+        Optional unit of the histories, checked against the model's ``time_unit``.
     n_nodes
         Quadrature order (default: automatic).
 
@@ -171,7 +225,11 @@ def discounted_expected_transactions(
     numpy.ndarray
         DET per customer (expected transactions, discounted), broadcast shape of the inputs.
     """
-    x, t_x, age = validate_history(frequency, recency, T)
+    columns, _, horizon, discount_rate = _resolve(
+        transaction_model, frequency, {"recency": recency, "T": T}, horizon, discount_rate,
+        annual_discount_rate, time_unit,
+    )  # fmt: skip
+    x, t_x, age = validate_history(*columns)
     shape = x.shape
     h, delta = _check_horizon_rate(horizon, discount_rate)
     if n_nodes is not None and (
@@ -260,13 +318,15 @@ def _history_and_spend(
 def customer_lifetime_value(
     transaction_model: TransactionModel,
     spend_model: SpendModel,
-    frequency: ArrayLike,
-    recency: ArrayLike,
-    T: ArrayLike,
-    monetary_value: ArrayLike,
+    frequency: ArrayLike | CustomerSummary,
+    recency: ArrayLike | None = None,
+    T: ArrayLike | None = None,
+    monetary_value: ArrayLike | None = None,
     *,
-    horizon: float,
-    discount_rate: float,
+    horizon: Duration,
+    discount_rate: float | None = None,
+    annual_discount_rate: float | None = None,
+    time_unit: TimeUnit | None = None,
     n_nodes: int | None = None,
 ) -> FloatArray:
     """Discounted customer lifetime value with continuous discounting.
@@ -286,16 +346,25 @@ def customer_lifetime_value(
         (e.g. :class:`~custvalue.clv.GammaGamma`).
     frequency, recency, T
         Customer histories **in the time unit the transaction model was fitted on**;
-        ``recency`` is the time of the last purchase since the first (BG/NBD ``t_x``).
+        ``recency`` is the time of the last purchase since the first (BG/NBD ``t_x``). Or a
+        :class:`~custvalue.summary.CustomerSummary` as ``frequency`` (omit ``recency``,
+        ``T`` and ``monetary_value``), whose unit is checked against the models'.
     monetary_value
         Mean value of the repeat transactions (currency), as for the spend model.
     horizon
         Future window length **in the transaction model's time unit** (52 = one year on
-        weekly data); ``>= 0`` or ``math.inf``.
+        weekly data); ``>= 0`` or ``math.inf``; or a duration (``"12M"``, ``"1Y"``,
+        ``"90D"``, ``"inf"``, a timedelta) converted to the model's ``time_unit``.
     discount_rate
         Continuously compounded discount rate **per that same time unit**, finite, ``>= 0``
         (``> 0`` if the horizon is infinite). Convert an annual effective rate with
         :func:`continuous_discount_rate` (10% a year on weekly data: ``ln(1.1)/52``).
+    annual_discount_rate
+        Alternative to ``discount_rate`` (give exactly one): the effective rate per year,
+        converted with the model's time unit (or the summary's, or ``time_unit=``).
+    time_unit
+        Optional unit of the histories; a transaction or spend model with another
+        ``time_unit`` is an error naming both.
     n_nodes
         Quadrature order (default: automatic, ~1e-15 relative accuracy).
 
@@ -307,7 +376,9 @@ def customer_lifetime_value(
     Raises
     ------
     InvalidInputError
-        On invalid histories, spends, horizon or rate, or non-finite model predictions.
+        On invalid histories, spends, horizon or rate, non-finite model predictions, both or
+        neither of ``discount_rate`` and ``annual_discount_rate``, a duration or annual rate
+        without a time unit, or models and data in different units (naming both units).
 
     Examples
     --------
@@ -323,7 +394,13 @@ def customer_lifetime_value(
     >>> clv.round(2)  # = E[spend] * 0.5 / delta, the closed form for a constant rate
     array([6202.29])
     """
-    x, t_x, age, spend = _history_and_spend(spend_model, frequency, recency, T, monetary_value)
+    rest = {"recency": recency, "T": T, "monetary_value": monetary_value}
+    columns, unit, horizon, discount_rate = _resolve(
+        transaction_model, frequency, rest, horizon, discount_rate, annual_discount_rate,
+        time_unit,
+    )  # fmt: skip
+    resolve_time_unit(spend_model, unit, "the transaction model's data")
+    x, t_x, age, spend = _history_and_spend(spend_model, *columns)
     det = discounted_expected_transactions(
         transaction_model, x, t_x, age, horizon=horizon, discount_rate=discount_rate,
         n_nodes=n_nodes,
@@ -363,12 +440,15 @@ def lifetimes_customer_lifetime_value(
     monthly_discount_rate
         Discount rate per month (effective, discrete compounding), finite, >= 0.
     freq
-        Time unit of ``T`` and ``recency``, as lifetimes' ``freq``.
+        Time unit of ``T`` and ``recency``, as lifetimes' ``freq``; for ``"W"``, ``"M"``,
+        ``"D"`` it must agree with the transaction model's ``time_unit`` if it has one.
     """
     if freq not in LIFETIMES_UNITS_PER_MONTH:
         raise InvalidInputError(
             f"freq must be one of {sorted(LIFETIMES_UNITS_PER_MONTH)}; got {freq!r}"
         )
+    if freq != "H":  # hours are not a custvalue time unit; the others are checked
+        resolve_time_unit(transaction_model, freq, "freq=")
     n_months = as_scalar(months, "months", lower=0, upper=MAX_MONTHS, integer=True)
     rate = as_scalar(monthly_discount_rate, "monthly_discount_rate", lower=0)
     factor = LIFETIMES_UNITS_PER_MONTH[freq]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -10,9 +11,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_count, as_float_array, as_scalar
+from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
 from custvalue.errors import InvalidInputError
 from custvalue.plot._common import Axes, FloatArray, axes_or_current, model_method
-from custvalue.summary import time_unit_days, time_unit_label
+from custvalue.summary import CustomerSummary, time_unit_days, time_unit_label
+from custvalue.time_units import Duration, TimeUnit
 
 __all__ = [
     "plot_frequency_recency_matrix",
@@ -23,16 +26,19 @@ __all__ = [
 ]
 
 
+def _units_text(unit: str | None) -> str:
+    return "time units" if unit is None else f"time units ({unit})"
+
+
 # ------------------------------------------------------------------ frequency / recency matrices
 def _fr_matrix(
     model: Any,
     method: str,
-    T: float,
+    age: float,
     max_frequency: int,
     n_recency: int | None,
     extra: tuple[float, ...],
 ) -> tuple[np.ma.MaskedArray[Any, Any], FloatArray, NDArray[np.int64]]:
-    age = as_scalar(T, "T", lower=0, lower_inclusive=False)
     k = as_count(max_frequency, "max_frequency", minimum=1)
     n = (
         min(math.floor(age) + 1, 101)
@@ -57,6 +63,7 @@ def _draw_matrix(
     label: str,
     vmin: float | None,
     vmax: float | None,
+    unit: str | None,
 ) -> Axes:
     step = recency[1] - recency[0]
     image = ax.imshow(
@@ -74,7 +81,7 @@ def _draw_matrix(
         vmax=vmax,
     )
     ax.figure.colorbar(image, ax=ax, label=label)
-    ax.set_xlabel("recency t_x (time of last purchase since the first)")
+    ax.set_xlabel(f"recency t_x (time of last purchase since the first, {_units_text(unit)})")
     ax.set_ylabel("frequency x (repeat purchases)")
     ax.set_title(title)
     return ax
@@ -82,9 +89,10 @@ def _draw_matrix(
 
 def plot_frequency_recency_matrix(
     model: Any,
-    T: float,
+    T: Duration,
     *,
-    horizon: float = 1.0,
+    horizon: Duration = 1.0,
+    time_unit: TimeUnit | None = None,
     max_frequency: int = 20,
     n_recency: int | None = None,
     ax: Axes | None = None,
@@ -100,9 +108,13 @@ def plot_frequency_recency_matrix(
         Anything with ``expected_purchases(t, frequency, recency, T)``, e.g. a fitted
         :class:`~custvalue.clv.BetaGeo`.
     T
-        Customer age (> 0), the model's time unit.
+        Customer age (> 0) in the model's time unit, or a duration (``"1Y"``, a timedelta)
+        converted to it.
     horizon
-        Length of the future window (> 0), same unit.
+        Length of the future window (> 0), same unit or a duration.
+    time_unit
+        Optional unit the numbers are meant in, checked against the model's ``time_unit``
+        (a mismatch raises instead of plotting a wrongly scaled matrix).
     max_frequency
         Largest frequency shown (rows ``0 .. max_frequency``).
     n_recency
@@ -116,20 +128,24 @@ def plot_frequency_recency_matrix(
     matplotlib.axes.Axes
         With one image (rows = frequency, columns = recency) and a colorbar.
     """
-    h = as_scalar(horizon, "horizon", lower=0, lower_inclusive=False)
+    unit = resolve_time_unit(model, time_unit, "time_unit=")
+    h = as_scalar(as_times(horizon, unit, "horizon"), "horizon", lower=0, lower_inclusive=False)
+    age = as_scalar(as_times(T, unit, "T"), "T", lower=0, lower_inclusive=False)
     values, recency, frequency = _fr_matrix(
-        model, "expected_purchases", T, max_frequency, n_recency, (h,)
+        model, "expected_purchases", age, max_frequency, n_recency, (h,)
     )
-    title = f"Expected purchases in the next {h:g} time units (age T = {float(T):g})"
+    title = f"Expected purchases in the next {h:g} {_units_text(unit)} (age T = {age:g})"
     return _draw_matrix(
-        axes_or_current(ax), values, recency, frequency, title, "expected purchases", 0.0, None
-    )
+        axes_or_current(ax), values, recency, frequency, title, "expected purchases", 0.0, None,
+        unit,
+    )  # fmt: skip
 
 
 def plot_probability_alive_matrix(
     model: Any,
-    T: float,
+    T: Duration,
     *,
+    time_unit: TimeUnit | None = None,
     max_frequency: int = 20,
     n_recency: int | None = None,
     ax: Axes | None = None,
@@ -139,12 +155,14 @@ def plot_probability_alive_matrix(
     Parameters are those of :func:`plot_frequency_recency_matrix`; ``model`` needs
     ``probability_alive(frequency, recency, T)``.
     """
+    unit = resolve_time_unit(model, time_unit, "time_unit=")
+    age = as_scalar(as_times(T, unit, "T"), "T", lower=0, lower_inclusive=False)
     values, recency, frequency = _fr_matrix(
-        model, "probability_alive", T, max_frequency, n_recency, ()
+        model, "probability_alive", age, max_frequency, n_recency, ()
     )
-    title = f"Probability alive by frequency and recency (age T = {float(T):g})"
+    title = f"Probability alive by frequency and recency (age T = {age:g} {_units_text(unit)})"
     return _draw_matrix(
-        axes_or_current(ax), values, recency, frequency, title, "P(alive)", 0.0, 1.0
+        axes_or_current(ax), values, recency, frequency, title, "P(alive)", 0.0, 1.0, unit
     )
 
 
@@ -168,7 +186,7 @@ def plot_transaction_tracking(
     date: ArrayLike,
     *,
     calibration_end: Any,
-    time_unit: str = "W",
+    time_unit: TimeUnit | None = None,
     kind: Literal["cumulative", "incremental"] = "cumulative",
     ax: Axes | None = None,
 ) -> Axes:
@@ -185,13 +203,18 @@ def plot_transaction_tracking(
     Parameters
     ----------
     model
-        Anything with ``expected_purchases_new(t)``, fitted in ``time_unit``.
+        Anything with ``expected_purchases_new(t)``, e.g. a fitted BetaGeo. Its ``time_unit``
+        is the period length of the plot.
     customer_id, date
         The transaction log (whole period), as for :func:`custvalue.summarize_transactions`.
     calibration_end
         Last day of the calibration period (inclusive).
     time_unit
-        Period length and the model's time unit (``"W"``, ``"D"``, ...).
+        The model's time unit, for a model that does not record one (``"W"``, ``"D"`` ...);
+        for a model that does, it must agree (a mismatch raises
+        :class:`~custvalue.errors.InvalidInputError` naming both units: it would plot a
+        curve scaled by the ratio of the units). Without either, ``"W"`` is assumed with a
+        ``FutureWarning`` (this default will be removed).
     kind
         ``"cumulative"`` (running totals) or ``"incremental"`` (per period).
     ax
@@ -217,6 +240,17 @@ def plot_transaction_tracking(
             f"customer_id and date must be non-empty and of one length; got {ids.size}, {days.size}"
         )
     expected_new = model_method(model, "expected_purchases_new")
+    model_unit = resolve_time_unit(model, time_unit, "time_unit=")
+    if model_unit is None:
+        warnings.warn(
+            "plot_transaction_tracking: the model has no time_unit and time_unit= was not "
+            "given, so weeks ('W') are assumed; pass time_unit= (or fit the model from a "
+            "CustomerSummary). This default will be removed.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        model_unit = "W"
+    time_unit = model_unit
     unit = time_unit_days(time_unit)
     cal_end = coerce_date_scalar(calibration_end, "calibration_end")
     start, end = int(days.min()), int(days.max())
@@ -250,9 +284,10 @@ def plot_transaction_tracking(
 # ------------------------------------------------------------------ repeat-purchase histogram
 def plot_repeat_purchase_histogram(
     model: Any,
-    frequency: ArrayLike,
-    T: ArrayLike,
+    frequency: ArrayLike | CustomerSummary,
+    T: ArrayLike | None = None,
     *,
+    time_unit: TimeUnit | None = None,
     max_frequency: int = 7,
     ax: Axes | None = None,
 ) -> Axes:
@@ -267,7 +302,11 @@ def plot_repeat_purchase_histogram(
     model
         Anything with ``probability_of_purchases(n, t)``, e.g. a fitted BetaGeo.
     frequency, T
-        Repeat purchases and age of each customer (the calibration summary), shape (n,).
+        Repeat purchases and age of each customer (the calibration summary), shape (n,); or
+        a :class:`~custvalue.summary.CustomerSummary` as ``frequency`` (omit ``T``), whose
+        unit is checked against the model's.
+    time_unit
+        Optional unit of ``T``, checked against the model's ``time_unit``.
     max_frequency
         The last bin, ``max_frequency+``.
     ax
@@ -278,8 +317,11 @@ def plot_repeat_purchase_histogram(
     matplotlib.axes.Axes
         Two bar containers, ``"actual"`` and ``"model"``, of ``max_frequency + 1`` bars each.
     """
-    x = as_float_array(frequency, "frequency", lower=0, integer=True, ndim=1)
-    age = as_float_array(T, "T", lower=0, ndim=1)
+    (x_in, T_in), _ = checked_input(
+        model, frequency, {"T": T}, first_name="frequency", time_unit=time_unit
+    )
+    x = as_float_array(x_in, "frequency", lower=0, integer=True, ndim=1)
+    age = as_float_array(T_in, "T", lower=0, ndim=1)
     if x.shape != age.shape or x.size == 0:
         raise InvalidInputError(
             f"frequency and T must be non-empty and of one shape; got {x.shape}, {age.shape}"
@@ -307,8 +349,9 @@ def plot_repeat_purchase_histogram(
 def plot_probability_alive_history(
     model: Any,
     purchase_times: ArrayLike,
-    T: float,
+    T: Duration,
     *,
+    time_unit: TimeUnit | None = None,
     n_points: int = 200,
     ax: Axes | None = None,
 ) -> Axes:
@@ -325,7 +368,9 @@ def plot_probability_alive_history(
         Times of the customer's *repeat* purchases since the first purchase, in the model's
         time unit, each in ``(0, T]``, shape (k,).
     T
-        Age of the customer at the end of the plot (> 0).
+        Age of the customer at the end of the plot (> 0), the model's time unit, or a duration.
+    time_unit
+        Optional unit of the times, checked against the model's ``time_unit``.
     n_points
         Number of evenly spaced evaluation times (the purchase times are added).
     ax
@@ -336,7 +381,8 @@ def plot_probability_alive_history(
     matplotlib.axes.Axes
         One line (P(alive) over time) and one dashed vertical line per repeat purchase.
     """
-    age = as_scalar(T, "T", lower=0, lower_inclusive=False)
+    unit = resolve_time_unit(model, time_unit, "time_unit=")
+    age = as_scalar(as_times(T, unit, "T"), "T", lower=0, lower_inclusive=False)
     times = np.sort(as_float_array(purchase_times, "purchase_times", lower=0, ndim=1))
     if times.size and (times[0] <= 0 or times[-1] > age):
         raise InvalidInputError("purchase_times must lie in (0, T] (repeat purchases only)")
@@ -364,7 +410,7 @@ def plot_probability_alive_history(
         axes.axvline(when, color="grey", linestyle="--", linewidth=0.8)
     axes.set_ylim(0.0, 1.05)
     axes.set_xlim(0.0, age)
-    axes.set_xlabel("time since first purchase")
+    axes.set_xlabel(f"time since first purchase ({_units_text(unit)})")
     axes.set_ylabel("P(alive)")
     axes.set_title("P(alive) history")
     return axes
