@@ -19,7 +19,7 @@ from custvalue._persist import (
     loads,
     require,
 )
-from custvalue._validation import as_array
+from custvalue._validation import as_array, readonly_array
 from custvalue.errors import InvalidTypeError, PersistenceError
 
 __all__ = [
@@ -129,9 +129,10 @@ def _convert(value: Any, dtype: type, kinds: str) -> NDArray[Any]:
     if raw.dtype.kind not in kinds:
         raise InvalidTypeError(f"expected a real numeric array; got dtype {raw.dtype}")
     try:
-        return raw.astype(dtype)
+        converted: NDArray[Any] = raw.astype(dtype)
     except (TypeError, ValueError):
         raise InvalidTypeError("expected an array of numbers") from None
+    return readonly_array(converted)
 
 
 def to_float64(value: Any) -> NDArray[np.float64]:

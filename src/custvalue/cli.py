@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from custvalue import __version__
 from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
+from custvalue._validation import optional_readonly_array, readonly_array
 from custvalue.errors import CustValueError, CustValueWarning
 from custvalue.summary import CustomerSummary, summarize_transactions, time_unit_days
 
@@ -87,9 +88,9 @@ class CommandLineError(CustValueError):
 class Transactions:
     """A transaction log read from a file: arrays of shape ``(n_rows,)``."""
 
-    customer_id: NDArray[Any]
-    date: NDArray[np.datetime64]
-    amount: NDArray[np.float64] | None
+    customer_id: NDArray[Any] = attrs.field(converter=readonly_array)
+    date: NDArray[np.datetime64] = attrs.field(converter=readonly_array)
+    amount: NDArray[np.float64] | None = attrs.field(converter=optional_readonly_array)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -32,6 +32,7 @@ from custvalue._validation import (
     as_scalar,
     broadcast_arrays,
     fail_at,
+    optional_readonly_array,
 )
 from custvalue.clv._fitted import COVARIANCE_EQ, FittedModel, fit_from_payload, fit_to_payload
 from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
@@ -245,7 +246,9 @@ class GammaGamma(FittedModel):
 
     params: GammaGammaParams
     log_likelihood: float | None = None
-    covariance: FloatArray | None = attrs.field(default=None, eq=COVARIANCE_EQ)
+    covariance: FloatArray | None = attrs.field(
+        default=None, converter=optional_readonly_array, eq=COVARIANCE_EQ
+    )
     n_customers: float | None = None
     n_excluded: float | None = None
     diagnostics: FitDiagnostics | None = None

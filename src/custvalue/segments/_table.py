@@ -18,18 +18,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue import _persist
+from custvalue._validation import readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 
 __all__ = ["SegmentTable", "Segmentation", "make_segmentation", "segment_table"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-def _frozen_array(value: Any) -> NDArray[Any]:
-    arr = np.array(value, copy=True)
-    arr.setflags(write=False)
-    return arr
 
 
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
@@ -81,16 +76,16 @@ class SegmentTable:
     """
 
     segment: tuple[str, ...] = attrs.field(converter=_str_tuple)
-    count: IntArray = attrs.field(converter=_frozen_array)
-    customer_share: FloatArray = attrs.field(converter=_frozen_array)
-    value_total: FloatArray = attrs.field(converter=_frozen_array)
-    value_share: FloatArray = attrs.field(converter=_frozen_array)
-    value_mean: FloatArray = attrs.field(converter=_frozen_array)
+    count: IntArray = attrs.field(converter=readonly_array)
+    customer_share: FloatArray = attrs.field(converter=readonly_array)
+    value_total: FloatArray = attrs.field(converter=readonly_array)
+    value_share: FloatArray = attrs.field(converter=readonly_array)
+    value_mean: FloatArray = attrs.field(converter=readonly_array)
     value_name: str = "value"
     extra_names: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     extra_totals: FloatArray = attrs.field(
         default=attrs.Factory(lambda self: np.zeros((len(self.segment), 0)), takes_self=True),
-        converter=_frozen_array,
+        converter=readonly_array,
     )
 
     def __len__(self) -> int:
@@ -281,7 +276,7 @@ class Segmentation:
         Count, share of customers, total / share / mean of the value per segment.
     """
 
-    codes: NDArray[np.int64] = attrs.field(converter=_frozen_array)
+    codes: NDArray[np.int64] = attrs.field(converter=readonly_array)
     segments: tuple[str, ...] = attrs.field(converter=_str_tuple)
     table: SegmentTable
 

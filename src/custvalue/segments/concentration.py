@@ -24,10 +24,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._validation import as_scalar, fail_at
+from custvalue._validation import as_scalar, fail_at, readonly_array
 from custvalue.errors import InvalidInputError
 from custvalue.segments._inputs import as_customer_array
-from custvalue.segments._table import _frozen_array
 
 __all__ = ["LorenzCurve", "gini", "lorenz_curve", "top_share"]
 
@@ -112,8 +111,8 @@ class LorenzCurve:
         How negative values were handled (see the module docstring).
     """
 
-    customer_share: FloatArray = attrs.field(converter=_frozen_array)
-    value_share: FloatArray = attrs.field(converter=_frozen_array)
+    customer_share: FloatArray = attrs.field(converter=readonly_array)
+    value_share: FloatArray = attrs.field(converter=readonly_array)
     gini: float
     negative: str
 

@@ -30,10 +30,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._validation import fail_at
+from custvalue._validation import fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
-from custvalue.segments._table import SegmentTable, _frozen_array, _str_tuple, segment_table
+from custvalue.segments._table import SegmentTable, _str_tuple, segment_table
 
 __all__ = ["RFMScores", "quantile_scores", "rfm_scores"]
 
@@ -143,17 +143,17 @@ class RFMScores:
         One row per non-empty RFM cell (named by :attr:`cell` code), value = total spend.
     """
 
-    recency_score: ScoreArray = attrs.field(converter=_frozen_array)
-    frequency_score: ScoreArray = attrs.field(converter=_frozen_array)
-    monetary_score: ScoreArray = attrs.field(converter=_frozen_array)
-    total_spend: FloatArray = attrs.field(converter=_frozen_array)
+    recency_score: ScoreArray = attrs.field(converter=readonly_array)
+    frequency_score: ScoreArray = attrs.field(converter=readonly_array)
+    monetary_score: ScoreArray = attrs.field(converter=readonly_array)
+    total_spend: FloatArray = attrs.field(converter=readonly_array)
     k: int
     monetary: str
     binning: str
     ties: str
-    recency_edges: FloatArray = attrs.field(converter=_frozen_array)
-    frequency_edges: FloatArray = attrs.field(converter=_frozen_array)
-    monetary_edges: FloatArray = attrs.field(converter=_frozen_array)
+    recency_edges: FloatArray = attrs.field(converter=readonly_array)
+    frequency_edges: FloatArray = attrs.field(converter=readonly_array)
+    monetary_edges: FloatArray = attrs.field(converter=readonly_array)
     collapsed: tuple[str, ...] = attrs.field(converter=_str_tuple)
     table: SegmentTable
 
