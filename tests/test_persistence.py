@@ -292,7 +292,7 @@ def test_regression_corrupted_documents_found_by_fuzzing() -> None:
         with pytest.raises(PersistenceError, match="k"):
             segments.SegmentMap.from_json(json.dumps(dict(doc, payload=dict(doc["payload"], k=k))))
     history = json.loads(_objects()["StageHistory"].to_json())
-    history["payload"]["cutoffs"]["dates"]["data"] = [2**63]
+    history["payload"]["cutoffs"]["dates"]["data"] = [2**63, 2**63]
     with pytest.raises(PersistenceError, match="malformed dates"):
         lifecycle.StageHistory.from_json(json.dumps(history))
     assign = json.loads(_objects()["StageAssignment"].to_json())

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue._persist import (
+    check_shape,
     decode_array,
     decode_float,
     dumps,
@@ -79,9 +80,14 @@ def _decode_value(tagged: Any, annotation: Any, where: str) -> Any:
     if tag == "array":
         return decode_array(value, where)
     if tag == "dates":
+        if not isinstance(value, dict) or not isinstance(value.get("data"), list):
+            raise PersistenceError(f"{where}: malformed dates")
+        shape = check_shape(value.get("shape"), len(value["data"]), where)
+        if not all(isinstance(v, str) for v in value["data"]):
+            raise PersistenceError(f"{where}: malformed dates (ISO day strings expected)")
         try:
-            return np.array(value["data"], dtype="datetime64[D]").reshape(value["shape"])
-        except (KeyError, TypeError, ValueError, OverflowError):
+            return np.array(value["data"], dtype="datetime64[D]").reshape(shape)
+        except (TypeError, ValueError, OverflowError):
             raise PersistenceError(f"{where}: malformed dates") from None
     if tag == "none":
         return None

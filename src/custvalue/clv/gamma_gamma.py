@@ -41,6 +41,7 @@ from custvalue.errors import (
     InvalidInputError,
     InvalidTypeError,
     ModelAssumptionWarning,
+    PersistenceError,
 )
 
 __all__ = [
@@ -464,7 +465,9 @@ class GammaGamma(FittedModel):
         excluded = doc.get("n_excluded")
         return cls(
             params=parsed,
-            n_excluded=None if excluded is None else _persist.decode_float(excluded, "n_excluded"),
+            n_excluded=None
+            if excluded is None
+            else _persist.decode_float(excluded, "n_excluded", lower=0, nan=False),
             **fit_from_payload(doc.get("fit"), len(_NAMES)),
         )
 
@@ -501,13 +504,21 @@ class SpendFrequencyIndependence:
         """Load a result written by :meth:`to_json`."""
         doc = _persist.loads(text, "SpendFrequencyIndependence")
         where = "payload"
+        bounds = {"pearson_r": -1.0, "spearman_rho": -1.0}  # p-values and level: [0, 1]
         floats = {
-            k: _persist.decode_float(doc.get(k), k)
+            k: _persist.decode_float(doc.get(k), k, lower=bounds.get(k, 0.0), upper=1, nan=False)
             for k in ("pearson_r", "pearson_p_value", "spearman_rho", "spearman_p_value", "level")
         }
+        if not 0 < floats["level"] < 1:
+            raise PersistenceError(f"field 'level' must be in (0, 1); got {floats['level']!r}")
+        independent = _persist.require(doc, "independent", bool, where)
+        if independent != (
+            min(floats["pearson_p_value"], floats["spearman_p_value"]) >= floats["level"]
+        ):
+            raise PersistenceError("field 'independent' contradicts the p-values and the level")
         return cls(
-            n=_persist.require(doc, "n", int, where),
-            independent=_persist.require(doc, "independent", bool, where),
+            n=_persist.decode_int(_persist.require(doc, "n", int, where), "n", lower=3),
+            independent=independent,
             **floats,
         )
 
