@@ -9,7 +9,7 @@ Limits on what is loaded (anything beyond raises :class:`PersistenceError`, as d
 other malformed input, never another exception):
 
 - a document holds at most :data:`MAX_DOCUMENT_SIZE` characters (or bytes);
-- containers nest at most :data:`MAX_NESTING` deep;
+- containers nest at most :data:`MAX_NESTING` deep (the document object is level 1);
 - an integer has at most :data:`MAX_INTEGER_DIGITS` digits, a number must be finite in float64
   (``1e999`` and the non-standard ``NaN`` / ``Infinity`` literals are refused; non-finite
   floats are the strings above);
