@@ -158,7 +158,6 @@ def test_precision(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.skipif(not DATA.exists(), reason="needs the shared CDNOW master file")
-@pytest.mark.xfail(strict=True, reason="needs GammaGamma non-positive spend exclusion")
 def test_cdnow_master_scores_without_hand_cleaning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

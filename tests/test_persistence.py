@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import json
+import pkgutil
 from importlib import resources
 from typing import Any
 
@@ -121,13 +123,28 @@ def _same(a: Any, b: Any, path: str) -> None:
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
+def _public_modules() -> list[Any]:
+    """Every importable public module of the package (no ``_`` component, extras installed)."""
+    out = []
+    for info in pkgutil.walk_packages(custvalue.__path__, "custvalue."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        try:
+            out.append(importlib.import_module(info.name))
+        except ImportError:  # an optional extra that is not installed
+            continue
+    return [custvalue, *out]
+
+
 def test_registry_covers_every_persistable_public_class() -> None:
     kinds = {type(o) for o in _objects().values()}
     assert set(_objects()) == set(NAMES)
-    for module in (custvalue, clv, segments, lifecycle, datasets):
-        for name in module.__all__:
+    modules = _public_modules()
+    assert {clv, segments, lifecycle, datasets} <= set(modules)
+    for module in modules:
+        for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
-            if isinstance(obj, type) and hasattr(obj, "from_json"):
+            if isinstance(obj, type) and (hasattr(obj, "to_json") or hasattr(obj, "from_json")):
                 assert obj in kinds, f"{module.__name__}.{name} has no persistence test object"
 
 
@@ -292,10 +309,173 @@ def test_regression_corrupted_documents_found_by_fuzzing() -> None:
         with pytest.raises(PersistenceError, match="k"):
             segments.SegmentMap.from_json(json.dumps(dict(doc, payload=dict(doc["payload"], k=k))))
     history = json.loads(_objects()["StageHistory"].to_json())
-    history["payload"]["cutoffs"]["dates"]["data"] = [2**63]
+    history["payload"]["cutoffs"]["dates"]["data"] = [2**63, 2**63]
     with pytest.raises(PersistenceError, match="malformed dates"):
         lifecycle.StageHistory.from_json(json.dumps(history))
     assign = json.loads(_objects()["StageAssignment"].to_json())
     assign["payload"]["stages"]["array"]["data"][0] = 2**63
     with pytest.raises(PersistenceError, match="beyond int64"):
         lifecycle.StageAssignment.from_json(json.dumps(assign))
+
+
+# ------------------------------------------------------------------ hostile documents
+_MARK = "@@hostile@@"
+#: Raw JSON text put in place of one node: deep nesting, huge integers, numbers beyond
+#: float64, the non-standard literals json accepts by default.
+_RAW = st.sampled_from([
+    "[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000,
+    "[" * 65 + "]" * 65, "1" * 5_000, "-" + "9" * 4_400, "1" * 41, "1e400", "-1e999",
+    "2.5e-400", "NaN", "Infinity", "-Infinity", str(2**64), str(-(2**63) - 1),
+])  # fmt: skip
+#: Shapes that overflow, exceed the limits or do not match the data.
+_SHAPES = st.sampled_from([
+    [2**64, 0], [2**31, 2**31, 0], [2**62, 2**62], [-1], [1] * 65, [1] * 9, [0, 2**70],
+    [10**9], [True], [1.5], "3", None, [100_000_001, 0],
+])  # fmt: skip
+#: Values a constructor would refuse, put in place of a number or a string.
+_INVALID = st.sampled_from([
+    "nan", "inf", "-inf", -1, -1.0, 1e308, -1e308, 2**63 - 1, 0, 1.5, "bogus", "",
+])  # fmt: skip
+
+
+def _arrays_in(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths of every encoded array (``{"dtype", "shape", "data"}``) in a document."""
+    out = []
+    if isinstance(node, dict):
+        if {"dtype", "shape", "data"} <= set(node) or {"shape", "data"} == set(node):
+            out.append(prefix)
+        for k, v in node.items():
+            out.extend(_arrays_in(v, (*prefix, k)))
+    elif isinstance(node, list) and len(node) <= 8:
+        for i, v in enumerate(node):
+            out.extend(_arrays_in(v, (*prefix, i)))
+    return out
+
+
+def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
+    for key in path[:-1]:
+        doc = doc[key]
+    doc[path[-1]] = value
+
+
+def _leaves(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    return [p for p in _paths(node, prefix) if p and not isinstance(_get(node, p), (dict, list))]
+
+
+def _get(doc: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def _only_persistence_error(name: str, text: str) -> None:
+    try:
+        loaded = _load(name, text)
+    except PersistenceError as exc:
+        assert str(exc).strip()  # noqa: PT017
+        return
+    again = type(loaded).from_json(loaded.to_json())  # what loads is a valid object
+    assert again.to_json() == loaded.to_json()
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(max_examples=max(10, settings.default.max_examples // 2))  # lowered: 29 objects
+@given(data=st.data())
+def test_hostile_documents_raise_only_persistence_error(name: str, data: st.DataObject) -> None:
+    """Deep nesting, huge integers, overflowing numbers, lying shapes or out-of-domain values
+    anywhere in the payload of every persistable class: PersistenceError or a valid object."""
+    doc = json.loads(_objects()[name].to_json())
+    payload = doc["payload"]
+    attack = data.draw(st.sampled_from(["raw", "shape", "data", "value"]))
+    arrays = _arrays_in(payload)
+    if attack in ("shape", "data") and arrays:
+        target = _get(payload, data.draw(st.sampled_from(arrays)))
+        if attack == "shape":
+            target["shape"] = data.draw(_SHAPES)
+        else:  # data that does not match the declared shape
+            target["data"] = target["data"] + target["data"][:1] if target["data"] else [0]
+        text = json.dumps(doc)
+    elif attack == "value" and _leaves(payload):
+        _set(payload, data.draw(st.sampled_from(_leaves(payload))), data.draw(_INVALID))
+        text = json.dumps(doc)
+    else:
+        paths = [p for p in _paths(payload) if p]
+        _set(payload, data.draw(st.sampled_from(paths)), _MARK)
+        text = json.dumps(doc).replace(json.dumps(_MARK), data.draw(_RAW))
+    _only_persistence_error(name, text)
+
+
+def test_document_and_array_limits_are_enforced() -> None:
+    from custvalue import _persist
+
+    doc = json.loads(_objects()["LorenzCurve"].to_json())
+    with pytest.raises(PersistenceError, match="exceeds the limit"):
+        _persist.loads(" " * (_persist.MAX_DOCUMENT_SIZE + 1), "LorenzCurve")
+    inner = _persist.MAX_NESTING - 2  # the document and its payload are two levels
+    at_limit = "[" * inner + "]" * inner
+    over = "[" + at_limit + "]"
+    for text, ok in ((at_limit, True), (over, False)):
+        bad = json.dumps(dict(doc, payload={"x": _MARK})).replace(json.dumps(_MARK), text)
+        if ok:  # nesting is fine (the payload itself is wrong)
+            with pytest.raises(PersistenceError, match="customer_share"):
+                segments.LorenzCurve.from_json(bad)
+        else:
+            with pytest.raises(PersistenceError, match="nests deeper than 64"):
+                segments.LorenzCurve.from_json(bad)
+    digits = _persist.MAX_INTEGER_DIGITS
+    for n, ok in ((digits, True), (digits + 1, False)):
+        payload = dict(doc["payload"], gini="9" * n)
+        text = json.dumps(dict(doc, payload=payload)).replace(f'"{"9" * n}"', "9" * n)
+        with pytest.raises(PersistenceError, match="gini" if ok else "digits"):
+            segments.LorenzCurve.from_json(text)
+    shape = doc["payload"]["customer_share"]
+    for bad_shape, message in (
+        ([_persist.MAX_ARRAY_LENGTH + 1], "invalid shape"),
+        ([2**62, 2**62, 0], "invalid shape"),
+        ([10_000, 10_001], "more than 100,000,000"),
+        ([1] * (_persist.MAX_ARRAY_DIMENSIONS + 1), "invalid shape"),
+        ([len(shape["data"]) + 1], "needs"),
+    ):
+        payload = dict(doc["payload"], customer_share=dict(shape, shape=bad_shape))
+        with pytest.raises(PersistenceError, match=message):
+            segments.LorenzCurve.from_json(json.dumps(dict(doc, payload=payload)))
+
+
+def _edited(name: str, edit: Any) -> str:
+    doc = json.loads(_objects()[name].to_json())
+    edit(doc["payload"])
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "message"),
+    [
+        ("RFMScores", lambda p: p["recency_score"]["data"].__setitem__(0, 300), "1..9"),
+        ("RFMScores", lambda p: p["recency_score"].update(dtype="float64"), "integers"),
+        ("RFMScores", lambda p: (p["recency_score"]["data"].pop(), p["recency_score"].update(
+            shape=[len(p["recency_score"]["data"])])), "one entry per customer"),
+        ("RFMScores", lambda p: p.update(k=-1), "k must be"),
+        ("RFMScores", lambda p: p.update(k=3), "1..k = 1..3"),
+        ("RFMScores", lambda p: p.update(binning="bogus"), "binning must be"),
+        ("RFMScores", lambda p: p.update(binning="independent"), "edges must have shape"),
+        ("Segmentation (RFM)", lambda p: p["codes"]["data"].__setitem__(
+            0, (p["codes"]["data"][0] + 1) % len(p["segments"])), "contradict the table"),
+        ("Segmentation (value classes)", lambda p: p["table"]["count"]["data"].__setitem__(
+            0, -1), "count must be >= 0"),
+        ("BetaGeo (fitted)", lambda p: p["fit"].update(n_customers=-5.0), "n_customers"),
+        ("GammaGamma (fitted)", lambda p: p["fit"].update(n_customers="nan"), "n_customers"),
+        ("StageValue", lambda p: p.update(discount_rate={"float": "nan"}), "discount_rate"),
+        ("StageValue", lambda p: p.update(discount_rate={"float": -0.1}), "discount_rate"),
+        ("WhatIf", lambda p: p["before"]["object"].update(discount_rate={"float": "inf"}),
+            "discount_rate"),
+        ("SpendFrequencyIndependence", lambda p: p.update(pearson_p_value="nan"), "p_value"),
+        ("SpendFrequencyIndependence", lambda p: p.update(spearman_p_value=1.5), "p_value"),
+        ("SpendFrequencyIndependence", lambda p: p.update(n=-3), "'n'"),
+        ("BootstrapResult", lambda p: p.update(n_customers={"float": -1.0}), "n_customers"),
+        ("RepurchasePosterior", lambda p: p.update(share_concentration={"float": "nan"}),
+            "share_concentration"),
+    ],
+)  # fmt: skip
+def test_loaders_validate_like_constructors(name: str, edit: Any, message: str) -> None:
+    with pytest.raises(PersistenceError, match=message):
+        _load(name, _edited(name, edit))

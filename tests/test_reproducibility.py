@@ -128,7 +128,7 @@ def _inputs() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(0)
     n = 12
     sim = clv.simulate_bgnbd(PARAMS, rng.uniform(5.0, 60.0, 400), rng=rng)
-    x, tx, T = sim.frequency, sim.recency, sim.T
+    x, tx, T = (a.copy() for a in (sim.frequency, sim.recency, sim.T))  # writable inputs
     m = np.where(x > 0, rng.gamma(6.0, 5.0, x.size), 0.0)
     dates = np.datetime64("2000-01-01") + rng.integers(0, 300, 30).astype("timedelta64[D]")
     return {

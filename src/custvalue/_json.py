@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue._persist import (
+    check_shape,
     decode_array,
     decode_float,
     dumps,
@@ -19,7 +20,7 @@ from custvalue._persist import (
     loads,
     require,
 )
-from custvalue._validation import as_array
+from custvalue._validation import as_array, readonly_array
 from custvalue.errors import InvalidTypeError, PersistenceError
 
 __all__ = [
@@ -79,9 +80,14 @@ def _decode_value(tagged: Any, annotation: Any, where: str) -> Any:
     if tag == "array":
         return decode_array(value, where)
     if tag == "dates":
+        if not isinstance(value, dict) or not isinstance(value.get("data"), list):
+            raise PersistenceError(f"{where}: malformed dates")
+        shape = check_shape(value.get("shape"), len(value["data"]), where)
+        if not all(isinstance(v, str) for v in value["data"]):
+            raise PersistenceError(f"{where}: malformed dates (ISO day strings expected)")
         try:
-            return np.array(value["data"], dtype="datetime64[D]").reshape(value["shape"])
-        except (KeyError, TypeError, ValueError, OverflowError):
+            return np.array(value["data"], dtype="datetime64[D]").reshape(shape)
+        except (TypeError, ValueError, OverflowError):
             raise PersistenceError(f"{where}: malformed dates") from None
     if tag == "none":
         return None
@@ -129,9 +135,10 @@ def _convert(value: Any, dtype: type, kinds: str) -> NDArray[Any]:
     if raw.dtype.kind not in kinds:
         raise InvalidTypeError(f"expected a real numeric array; got dtype {raw.dtype}")
     try:
-        return raw.astype(dtype)
+        converted: NDArray[Any] = raw.astype(dtype)
     except (TypeError, ValueError):
         raise InvalidTypeError("expected an array of numbers") from None
+    return readonly_array(converted)
 
 
 def to_float64(value: Any) -> NDArray[np.float64]:

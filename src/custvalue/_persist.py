@@ -4,6 +4,17 @@ A document is ``{"format": "custvalue", "kind": ..., "schema_version": ..., "lib
 ..., "payload": {...}}``. Floats are written with ``repr`` precision, so round trips are
 bit-exact; non-finite floats are written as the strings ``"nan"``, ``"inf"``, ``"-inf"``.
 Loading only parses JSON and checks it: nothing is ever imported or executed.
+
+Limits on what is loaded (anything beyond raises :class:`PersistenceError`, as does every
+other malformed input, never another exception):
+
+- a document holds at most :data:`MAX_DOCUMENT_SIZE` characters (or bytes);
+- containers nest at most :data:`MAX_NESTING` deep (the document object is level 1);
+- an integer has at most :data:`MAX_INTEGER_DIGITS` digits, a number must be finite in float64
+  (``1e999`` and the non-standard ``NaN`` / ``Infinity`` literals are refused; non-finite
+  floats are the strings above);
+- an array has at most :data:`MAX_ARRAY_DIMENSIONS` dimensions and
+  :data:`MAX_ARRAY_LENGTH` elements, and its declared shape matches its data.
 """
 
 from __future__ import annotations
@@ -21,9 +32,16 @@ from custvalue._version import __version__
 from custvalue.errors import CustValueError, PersistenceError
 
 __all__ = [
+    "MAX_ARRAY_DIMENSIONS",
+    "MAX_ARRAY_LENGTH",
+    "MAX_DOCUMENT_SIZE",
+    "MAX_INTEGER_DIGITS",
+    "MAX_NESTING",
     "SCHEMA_VERSION",
+    "check_shape",
     "decode_array",
     "decode_float",
+    "decode_int",
     "dumps",
     "encode_array",
     "encode_float",
@@ -35,6 +53,17 @@ __all__ = [
 
 #: Current schema version of every custvalue JSON document.
 SCHEMA_VERSION = 1
+
+#: Largest document accepted by the loaders, in characters (or bytes): 1 GiB.
+MAX_DOCUMENT_SIZE = 2**30
+#: Deepest nesting of JSON arrays and objects accepted (documents written here use < 10).
+MAX_NESTING = 64
+#: Most digits of an integer (int64 needs 19; more would only be refused later).
+MAX_INTEGER_DIGITS = 40
+#: Most elements of one stored array (100 million).
+MAX_ARRAY_LENGTH = 100_000_000
+#: Most dimensions of one stored array.
+MAX_ARRAY_DIMENSIONS = 8
 
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
@@ -49,15 +78,44 @@ def encode_float(value: float) -> float | str:
     return v
 
 
-def decode_float(value: Any, field: str = "value") -> float:
-    """Inverse of :func:`encode_float`; raises :class:`PersistenceError` on anything else."""
+def decode_float(
+    value: Any,
+    field: str = "value",
+    *,
+    lower: float = -math.inf,
+    upper: float = math.inf,
+    nan: bool = True,
+) -> float:
+    """Inverse of :func:`encode_float`; raises :class:`PersistenceError` on anything else, on a
+    value outside ``[lower, upper]`` and, with ``nan=False``, on NaN (the checks a constructor
+    would make: a loader validates what it loads)."""
     if isinstance(value, bool):
         raise PersistenceError(f"field {field!r} must be a number; got {value!r}")
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value in _SPECIAL:
-        return _SPECIAL[value]
-    raise PersistenceError(f"field {field!r} must be a number; got {value!r}")
+        try:
+            out = float(value)
+        except OverflowError:
+            raise PersistenceError(f"field {field!r} is beyond the float64 range") from None
+    elif isinstance(value, str) and value in _SPECIAL:
+        out = _SPECIAL[value]
+    else:
+        raise PersistenceError(f"field {field!r} must be a number; got {str(value)[:40]!r}")
+    if math.isnan(out):
+        if not nan:
+            raise PersistenceError(f"field {field!r} must be a number, not NaN")
+    elif not lower <= out <= upper:
+        raise PersistenceError(f"field {field!r} must be in [{lower}, {upper}]; got {out!r}")
+    return out
+
+
+def decode_int(value: Any, field: str, *, lower: int = 0, upper: int | None = None) -> int:
+    """An integer field (not a bool) in ``[lower, upper]``; :class:`PersistenceError` if not."""
+    if type(value) is not int or value < lower or (upper is not None and value > upper):
+        bound = "" if upper is None else f", <= {upper}"
+        raise PersistenceError(
+            f"field {field!r} must be an integer >= {lower}{bound}; got {str(value)[:40]!r}"
+        )
+    return value
 
 
 def encode_array(array: NDArray[Any]) -> dict[str, Any]:
@@ -85,12 +143,7 @@ def decode_array(doc: Any, field: str = "array") -> NDArray[Any]:
     dtype = require(doc, "dtype", str, field)
     shape = require(doc, "shape", list, field)
     data = require(doc, "data", list, field)
-    if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
-        raise PersistenceError(f"field {field!r} has an invalid shape {shape!r}")
-    if math.prod(shape) != len(data):
-        raise PersistenceError(
-            f"field {field!r}: shape {shape} needs {math.prod(shape)} values, got {len(data)}"
-        )
+    check_shape(shape, len(data), field)
     if dtype == "float64":
         values: NDArray[Any] = np.array([decode_float(v, field) for v in data], dtype=np.float64)
     elif dtype == "int64":
@@ -112,6 +165,30 @@ def decode_array(doc: Any, field: str = "array") -> NDArray[Any]:
         raise PersistenceError(f"field {field!r} has unknown dtype {dtype!r}")
     out: NDArray[Any] = values.reshape(shape)
     return out
+
+
+def check_shape(shape: Any, n_values: int, field: str) -> tuple[int, ...]:
+    """A declared array shape, checked against :data:`MAX_ARRAY_DIMENSIONS`,
+    :data:`MAX_ARRAY_LENGTH` and the number of stored values; ``PersistenceError`` if not."""
+    if (
+        not isinstance(shape, list)
+        or len(shape) > MAX_ARRAY_DIMENSIONS
+        or not all(type(s) is int and 0 <= s <= MAX_ARRAY_LENGTH for s in shape)
+    ):
+        raise PersistenceError(
+            f"field {field!r} has an invalid shape {str(shape)[:80]} (at most "
+            f"{MAX_ARRAY_DIMENSIONS} dimensions of 0..{MAX_ARRAY_LENGTH:,})"
+        )
+    size = math.prod(shape)
+    if size > MAX_ARRAY_LENGTH:
+        raise PersistenceError(
+            f"field {field!r}: shape {shape} holds more than {MAX_ARRAY_LENGTH:,} values"
+        )
+    if size != n_values:
+        raise PersistenceError(
+            f"field {field!r}: shape {shape} needs {size} values, got {n_values}"
+        )
+    return tuple(shape)
 
 
 def require(doc: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -150,10 +227,21 @@ def loads(text: str | bytes, kind: str) -> dict[str, Any]:
     """
     if not isinstance(text, (str, bytes)):
         raise PersistenceError(f"expected a JSON string; got {type(text).__name__}")
+    if len(text) > MAX_DOCUMENT_SIZE:
+        raise PersistenceError(
+            f"document of {len(text):,} characters exceeds the limit of {MAX_DOCUMENT_SIZE:,}"
+        )
     try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        doc = json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_no_constant
+        )
+    except PersistenceError:
+        raise
+    except RecursionError:
+        raise PersistenceError(f"document nests deeper than {MAX_NESTING} levels") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and others
         raise PersistenceError(f"not a valid JSON document: {exc}") from None
+    _check_nesting(doc)
     if not isinstance(doc, dict) or doc.get("format") != "custvalue":
         raise PersistenceError("not a custvalue document (missing 'format': 'custvalue')")
     found = require(doc, "kind", str, "document")
@@ -167,6 +255,50 @@ def loads(text: str | bytes, kind: str) -> dict[str, Any]:
         )
     payload = require(doc, "payload", dict, "document")
     return dict(payload)
+
+
+def _parse_int(token: str) -> int:
+    if len(token.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise PersistenceError(
+            f"document holds an integer of {len(token):,} digits (at most {MAX_INTEGER_DIGITS})"
+        )
+    return int(token)
+
+
+def _parse_float(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise PersistenceError(
+            f"document holds a number beyond the float64 range: {token[:40]!r} (non-finite "
+            "values are stored as the strings 'nan', 'inf', '-inf')"
+        )
+    return value
+
+
+def _no_constant(token: str) -> float:
+    raise PersistenceError(
+        f"document holds the non-standard JSON literal {token!r}; non-finite values are stored "
+        "as the strings 'nan', 'inf', '-inf'"
+    )
+
+
+def _check_nesting(doc: Any) -> None:
+    """Refuse containers nested deeper than :data:`MAX_NESTING` (iteratively: no recursion).
+
+    Only containers are visited, so a long array of numbers costs one ``isinstance`` per
+    element."""
+    level: list[Any] = [doc] if isinstance(doc, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_NESTING:
+            raise PersistenceError(f"document nests deeper than {MAX_NESTING} levels")
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
 
 
 @contextlib.contextmanager

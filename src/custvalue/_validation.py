@@ -27,6 +27,8 @@ __all__ = [
     "as_scalar",
     "broadcast_arrays",
     "fail_at",
+    "optional_readonly_array",
+    "readonly_array",
     "validate_history",
 ]
 
@@ -275,3 +277,17 @@ def as_count(value: Any, name: str, *, minimum: int = 0) -> int:
     if int(value) > MAX_COUNT:
         raise InvalidInputError(f"{name} must be <= {MAX_COUNT}; got {value!r}")
     return int(value)
+
+
+def readonly_array(value: Any) -> NDArray[Any]:
+    """A read-only copy of ``value``: the attrs converter of every array field of a frozen
+    object, so that frozen means frozen (writing raises ``ValueError``) and later changes to
+    the caller's array cannot reach the object."""
+    out = np.array(value, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def optional_readonly_array(value: Any) -> NDArray[Any] | None:
+    """:func:`readonly_array`, passing ``None`` through (optional array fields)."""
+    return None if value is None else readonly_array(value)

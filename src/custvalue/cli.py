@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
+from custvalue._validation import optional_readonly_array, readonly_array
 from custvalue._version import __version__
 from custvalue.errors import CustValueError, CustValueWarning
 from custvalue.summary import CustomerSummary, summarize_transactions
@@ -402,10 +403,10 @@ class Transactions:
     """
 
     ids: tuple[str, ...]
-    customer_code: NDArray[np.int64]
-    date: NDArray[np.datetime64]
-    amount: NDArray[np.float64] | None
-    line: NDArray[np.int64]
+    customer_code: NDArray[np.int64] = attrs.field(converter=readonly_array)
+    date: NDArray[np.datetime64] = attrs.field(converter=readonly_array)
+    amount: NDArray[np.float64] | None = attrs.field(converter=optional_readonly_array)
+    line: NDArray[np.int64] = attrs.field(converter=readonly_array)
     source: str
 
     @property
@@ -722,7 +723,7 @@ def _summarize(
 
 
 _ROW_CODE_RE = re.compile(r"\bat index (\d+) \(customer_id (\d+)\)")
-_CODE_RE = re.compile(r"\bcustomer_id (\d+)")
+_CODE_RE = re.compile(r"\bcustomer[_ ]id (\d+)")
 
 
 def _customer_terms(message: str, data: Transactions) -> str:
@@ -739,7 +740,10 @@ def _customer_terms(message: str, data: Transactions) -> str:
 
     def customer(m: re.Match[str]) -> str:
         code = int(m.group(1))
-        return f"customer {_shown_id(data.ids[code])}, first on line {data.first_line()[code]}"
+        return (
+            f"customer {_shown_id(data.ids[code])} (first on line {data.first_line()[code]} of "
+            f"{data.source})"
+        )
 
     return _CODE_RE.sub(customer, _ROW_CODE_RE.sub(row, message))
 
@@ -833,11 +837,14 @@ def _run_score(args: argparse.Namespace) -> int:
                     )
                 )
             except CustValueError as exc:
-                raise CommandLineError(_user_terms(str(exc), customer)) from None
+                message = _customer_terms(str(exc), data)
+                raise CommandLineError(_user_terms(message, customer)) from None
         sys.stderr.write(fit_report.getvalue())
         for warning in caught:
             print(
-                f"{PROG}: warning: {_user_terms(str(warning.message), customer)}", file=sys.stderr
+                f"{PROG}: warning: "
+                f"{_user_terms(_customer_terms(str(warning.message), data), customer)}",
+                file=sys.stderr,
             )
         shown_horizon = "one year" if args.horizon is None else f"--horizon {args.horizon}"
         if not args.no_amount:

@@ -48,7 +48,7 @@ from custvalue._transactions import (
     coerce_ids,
     group_purchase_days,
 )
-from custvalue._validation import as_float_array, fail_at
+from custvalue._validation import as_float_array, fail_at, readonly_array
 from custvalue.errors import InvalidInputError
 from custvalue.time_units import TimeUnit, time_unit_days, time_unit_label
 
@@ -66,27 +66,21 @@ IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
 
-def _readonly(array: NDArray[Any]) -> NDArray[Any]:
-    out = np.array(array, copy=True)
-    out.setflags(write=False)
-    return out
-
-
 def _day_text(day: int) -> str:
     return str(np.datetime64(day, "D"))
 
 
 def _id_array(value: Any) -> NDArray[Any]:
-    return _readonly(coerce_ids(value))
+    return readonly_array(coerce_ids(value))
 
 
 def _count_array(value: Any, name: str) -> IntArray:
     x = as_float_array(value, name, lower=0, integer=True, ndim=1)
-    return _readonly(x.astype(np.int64))
+    return readonly_array(x.astype(np.int64))
 
 
 def _float_array(value: Any, name: str) -> FloatArray:
-    return _readonly(as_float_array(value, name, lower=0, ndim=1))
+    return readonly_array(as_float_array(value, name, lower=0, ndim=1))
 
 
 def _frequency(value: Any) -> IntArray:

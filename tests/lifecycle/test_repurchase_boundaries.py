@@ -117,10 +117,11 @@ def test_quick_share_may_equal_but_not_exceed_the_inclusive_resolved_share() -> 
     [
         (0.25, 0.0),  # (1.0 * 0.25 - 0.5 * 0.5) / 0.5 = 0 exactly
         (0.75, 1.0),  # (0.75 - 0.25) / 0.5 = 1 exactly
-        (0.25 - 0.25 * TOL, 0.0),  # implied -0.5e-9: inside the tolerance, clamped to 0
-        (0.75 + 0.25 * TOL, 1.0),
-        (0.25 - TOL, None),  # implied -2e-9: outside
-        (0.75 + TOL, None),
+        # the tolerance applies to the held share S r_S - q r_q (continuous at q == S)
+        (0.25 - 0.5 * TOL, 0.0),  # held -0.5e-9: inside the tolerance, clamped to 0
+        (0.75 + 0.5 * TOL, 1.0),
+        (0.25 - 2 * TOL, None),  # held -2e-9: outside
+        (0.75 + 2 * TOL, None),
     ],
 )
 def test_implied_resolved_not_quickly_rate_on_its_limits(

@@ -206,13 +206,15 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise PersistenceError("payload: field 'fit' must be an object or null")
     req = _persist.require
-    ll = _persist.decode_float(req(doc, "log_likelihood", _NUMBER, "fit"), "log_likelihood")
+    ll = _persist.decode_float(
+        req(doc, "log_likelihood", _NUMBER, "fit"), "log_likelihood", upper=0.0, nan=False
+    )
     cov_doc = doc.get("covariance")
     cov = None if cov_doc is None else _persist.decode_array(cov_doc, "covariance")
     if cov is not None and (cov.shape != (n_params, n_params) or cov.dtype != np.float64):
         raise PersistenceError(f"fit: covariance must be a {n_params}x{n_params} float array")
     n_doc = doc.get("n_customers")
-    n = None if n_doc is None else _persist.decode_float(n_doc, "n_customers")
+    n = None if n_doc is None else _persist.decode_float(n_doc, "n_customers", lower=0, nan=False)
     d = doc.get("diagnostics")
     diagnostics = None
     if d is not None:
@@ -221,9 +223,11 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
         diagnostics = FitDiagnostics(
             converged=req(d, "converged", bool, "diagnostics"),
             message=req(d, "message", str, "diagnostics"),
-            n_iterations=req(d, "n_iterations", int, "diagnostics"),
+            n_iterations=_persist.decode_int(
+                req(d, "n_iterations", int, "diagnostics"), "n_iterations"
+            ),
             gradient_norm=_persist.decode_float(
-                req(d, "gradient_norm", _NUMBER, "diagnostics"), "gradient_norm"
+                req(d, "gradient_norm", _NUMBER, "diagnostics"), "gradient_norm", lower=0
             ),
             at_bound=req(d, "at_bound", bool, "diagnostics"),
             hessian_positive_definite=req(d, "hessian_positive_definite", bool, "diagnostics"),

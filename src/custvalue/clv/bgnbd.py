@@ -20,7 +20,13 @@ from scipy import special
 from custvalue import _persist
 from custvalue._collapse import collapse_rows
 from custvalue._progress import check_progress
-from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, validate_history
+from custvalue._validation import (
+    as_float_array,
+    as_scalar,
+    broadcast_arrays,
+    optional_readonly_array,
+    validate_history,
+)
 from custvalue.clv import _bgnbd_kernels as kernels
 from custvalue.clv._fitted import (
     COVARIANCE_EQ,
@@ -168,7 +174,9 @@ class BetaGeo(FittedModel):
 
     params: BetaGeoParams = attrs.field(validator=attrs.validators.instance_of(BetaGeoParams))
     log_likelihood: float | None = None
-    covariance: FloatArray | None = attrs.field(default=None, eq=COVARIANCE_EQ)
+    covariance: FloatArray | None = attrs.field(
+        default=None, converter=optional_readonly_array, eq=COVARIANCE_EQ
+    )
     n_customers: float | None = None
     diagnostics: FitDiagnostics | None = None
     time_unit: str | None = attrs.field(default=None, kw_only=True, converter=optional_time_unit)

@@ -33,6 +33,7 @@ from custvalue._validation import (
     as_scalar,
     broadcast_arrays,
     fail_at,
+    optional_readonly_array,
 )
 from custvalue.clv._fitted import (
     COVARIANCE_EQ,
@@ -49,6 +50,7 @@ from custvalue.errors import (
     InvalidTypeError,
     ModelAssumptionWarning,
     NonPositiveSpendWarning,
+    PersistenceError,
 )
 from custvalue.summary import CustomerSummary
 from custvalue.time_units import TimeUnit
@@ -291,7 +293,9 @@ class GammaGamma(FittedModel):
 
     params: GammaGammaParams
     log_likelihood: float | None = None
-    covariance: FloatArray | None = attrs.field(default=None, eq=COVARIANCE_EQ)
+    covariance: FloatArray | None = attrs.field(
+        default=None, converter=optional_readonly_array, eq=COVARIANCE_EQ
+    )
     n_customers: float | None = None
     n_excluded: float | None = None
     diagnostics: FitDiagnostics | None = None
@@ -576,12 +580,14 @@ class GammaGamma(FittedModel):
         nonpositive = doc.get("n_excluded_nonpositive")  # absent in older documents
         return cls(
             params=parsed,
-            n_excluded=None if excluded is None else _persist.decode_float(excluded, "n_excluded"),
+            n_excluded=None
+            if excluded is None
+            else _persist.decode_float(excluded, "n_excluded", lower=0, nan=False),
             **fit_from_payload(doc.get("fit"), len(_NAMES)),
             time_unit=time_unit_from_payload(doc),
             n_excluded_nonpositive=None
             if nonpositive is None
-            else _persist.decode_float(nonpositive, "n_excluded_nonpositive"),
+            else _persist.decode_float(nonpositive, "n_excluded_nonpositive", lower=0, nan=False),
         )
 
 
@@ -631,13 +637,21 @@ class SpendFrequencyIndependence:
         """Load a result written by :meth:`to_json`."""
         doc = _persist.loads(text, "SpendFrequencyIndependence")
         where = "payload"
+        bounds = {"pearson_r": -1.0, "spearman_rho": -1.0}  # p-values and level: [0, 1]
         floats = {
-            k: _persist.decode_float(doc.get(k), k)
+            k: _persist.decode_float(doc.get(k), k, lower=bounds.get(k, 0.0), upper=1, nan=False)
             for k in ("pearson_r", "pearson_p_value", "spearman_rho", "spearman_p_value", "level")
         }
+        if not 0 < floats["level"] < 1:
+            raise PersistenceError(f"field 'level' must be in (0, 1); got {floats['level']!r}")
+        independent = _persist.require(doc, "independent", bool, where)
+        if independent != (
+            min(floats["pearson_p_value"], floats["spearman_p_value"]) >= floats["level"]
+        ):
+            raise PersistenceError("field 'independent' contradicts the p-values and the level")
         return cls(
-            n=_persist.require(doc, "n", int, where),
-            independent=_persist.require(doc, "independent", bool, where),
+            n=_persist.decode_int(_persist.require(doc, "n", int, where), "n", lower=3),
+            independent=independent,
             **floats,
         )
 

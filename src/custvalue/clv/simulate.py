@@ -8,7 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._columns import Columns, freeze_columns
 from custvalue._progress import progress_bar
-from custvalue._validation import as_float_array, as_rng, as_scalar
+from custvalue._validation import as_float_array, as_rng, as_scalar, readonly_array
 
 __all__ = ["SimulatedHistories", "simulate_bgnbd"]
 
@@ -39,13 +39,13 @@ class SimulatedHistories:
         The latent dropout probability ``p`` (applied after each repeat purchase).
     """
 
-    frequency: FloatArray
-    recency: FloatArray
-    T: FloatArray
-    holdout_frequency: FloatArray
-    alive_at_T: BoolArray  # noqa: N815
-    purchase_rate: FloatArray
-    dropout_probability: FloatArray
+    frequency: FloatArray = attrs.field(converter=readonly_array)
+    recency: FloatArray = attrs.field(converter=readonly_array)
+    T: FloatArray = attrs.field(converter=readonly_array)
+    holdout_frequency: FloatArray = attrs.field(converter=readonly_array)
+    alive_at_T: BoolArray = attrs.field(converter=readonly_array)  # noqa: N815
+    purchase_rate: FloatArray = attrs.field(converter=readonly_array)
+    dropout_probability: FloatArray = attrs.field(converter=readonly_array)
 
     def to_columns(self) -> Columns:
         """One row per simulated customer: every attribute as a column."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 import io
 from importlib import resources
-from typing import Any, TypeVar
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 
 from custvalue._columns import Columns, freeze_columns
+from custvalue._validation import readonly_array
 from custvalue.summary import (
     CalibrationHoldout,
     CustomerSummary,
@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 IntArray = NDArray[np.int64]
-_A = TypeVar("_A", bound="np.ndarray[Any, Any]")
 FloatArray = NDArray[np.float64]
 
 #: End of the papers' 39-week CDNOW calibration period (inclusive).
@@ -46,11 +45,6 @@ CDNOW_OBSERVATION_END = np.datetime64("1998-06-30", "D")
 
 def _read_text(name: str) -> str:
     return resources.files(__name__).joinpath(name).read_text(encoding="ascii")
-
-
-def _readonly(array: _A) -> _A:
-    array.setflags(write=False)
-    return array
 
 
 @attrs.frozen(eq=False)
@@ -69,10 +63,10 @@ class TransactionLog:
         Value of the transaction (US dollars for CDNOW), ``float64``.
     """
 
-    customer_id: IntArray
-    date: NDArray[np.datetime64]
-    quantity: IntArray
-    amount: FloatArray
+    customer_id: IntArray = attrs.field(converter=readonly_array)
+    date: NDArray[np.datetime64] = attrs.field(converter=readonly_array)
+    quantity: IntArray = attrs.field(converter=readonly_array)
+    amount: FloatArray = attrs.field(converter=readonly_array)
 
     def to_columns(self) -> Columns:
         """One row per transaction: ``customer_id``, ``date``, ``quantity``, ``amount``."""
@@ -100,10 +94,10 @@ class Donations:
         Number of donors with this pattern, ``int64``.
     """
 
-    frequency: IntArray
-    recency: IntArray
-    periods: IntArray
-    weights: IntArray
+    frequency: IntArray = attrs.field(converter=readonly_array)
+    recency: IntArray = attrs.field(converter=readonly_array)
+    periods: IntArray = attrs.field(converter=readonly_array)
+    weights: IntArray = attrs.field(converter=readonly_array)
 
     def to_columns(self) -> Columns:
         """One row per pattern: ``frequency``, ``recency``, ``periods``, ``weights``."""
@@ -156,10 +150,10 @@ def load_cdnow_sample() -> TransactionLog:
     day = (ymd % 100 - 1).astype("timedelta64[D]")
     date = (np.datetime64("1970", "Y") + year + month).astype("datetime64[D]") + day
     return TransactionLog(
-        customer_id=_readonly(raw["customer"].copy()),
-        date=_readonly(date),
-        quantity=_readonly(raw["quantity"].copy()),
-        amount=_readonly(raw["amount"].copy()),
+        customer_id=raw["customer"],
+        date=date,
+        quantity=raw["quantity"],
+        amount=raw["amount"],
     )
 
 
@@ -233,5 +227,5 @@ def load_donations() -> Donations:
     if header != ["frequency", "recency", "periods", "weights"]:  # pragma: no cover - packaging
         raise RuntimeError(f"donations.csv has an unexpected header: {header}")
     table = np.loadtxt(io.StringIO(text), delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
-    cols = [_readonly(np.ascontiguousarray(table[:, j])) for j in range(4)]
+    cols = [table[:, j] for j in range(4)]
     return Donations(frequency=cols[0], recency=cols[1], periods=cols[2], weights=cols[3])

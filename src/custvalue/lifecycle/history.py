@@ -21,7 +21,7 @@ from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_int64
 from custvalue._progress import progress_bar
 from custvalue._transactions import coerce_date_scalar
-from custvalue._validation import as_array, fail_at
+from custvalue._validation import as_array, fail_at, readonly_array
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.lifecycle import _markov
 from custvalue.lifecycle._common import STAGE_NAMES
@@ -43,11 +43,7 @@ class PAliveModel(Protocol):
 
 
 def _to_dates(value: Any) -> NDArray[np.datetime64]:
-    return np.asarray(value, dtype="datetime64[D]")
-
-
-def _to_ids(value: Any) -> NDArray[Any]:
-    return np.asarray(value)
+    return readonly_array(np.asarray(value, dtype="datetime64[D]"))
 
 
 @attrs.frozen
@@ -70,7 +66,7 @@ class StageHistory(JsonMixin):
         replaced according to ``ROUTING``.
     """
 
-    customer_id: NDArray[Any] = attrs.field(converter=_to_ids, eq=ARRAY_EQ)
+    customer_id: NDArray[Any] = attrs.field(converter=readonly_array, eq=ARRAY_EQ)
     cutoffs: NDArray[np.datetime64] = attrs.field(converter=_to_dates, eq=ARRAY_EQ)
     stages: IntArray = attrs.field(converter=to_int64, eq=ARRAY_EQ)
     reasons: IntArray = attrs.field(converter=to_int64, eq=ARRAY_EQ)

@@ -26,7 +26,7 @@ from custvalue._columns import Columns, freeze_columns, matrix_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._progress import progress_bar
-from custvalue._validation import as_count, as_float_array, as_rng, as_scalar
+from custvalue._validation import as_count, as_float_array, as_rng, as_scalar, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.lifecycle import _markov
 from custvalue.lifecycle._common import ROW_SUM_TOLERANCE, STAGE_NAMES, check_stochastic
@@ -48,6 +48,15 @@ def _rewards(value: ArrayLike) -> FloatArray:
 
 def _horizon(value: Any) -> int | None:
     return None if value is None else as_count(value, "horizon")
+
+
+def _check_shapes(obj: Any, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Each named array field has its shape and no NaN (constructors and loaders alike)."""
+    for name, shape in shapes.items():
+        arr = getattr(obj, name)
+        if arr.shape != shape:
+            raise InvalidInputError(f"{name} must have shape {shape}; got {arr.shape}")
+        fail_at(name, "must not be NaN", arr, np.isnan(arr))
 
 
 @attrs.frozen
@@ -76,6 +85,13 @@ class StageValue(JsonMixin):
         return freeze_columns(
             {"stage": np.asarray(STAGE_NAMES), "reward": self.rewards, "value": self.values}
         )
+
+    def __attrs_post_init__(self) -> None:
+        _check_shapes(self, {"values": (len(Stage),), "rewards": (len(Stage),)})
+        fail_at("rewards", "must be finite", self.rewards, ~np.isfinite(self.rewards))
+        as_scalar(self.discount_rate, "discount_rate", lower=0)
+        if self.horizon is not None:
+            as_count(self.horizon, "horizon")
 
     def _repr_html_(self) -> str:
         h = "infinite" if self.horizon is None else f"{self.horizon} periods"
@@ -124,6 +140,20 @@ class AbsorbingFacts(JsonMixin):
             }
         )
 
+    def __attrs_post_init__(self) -> None:
+        _check_shapes(
+            self,
+            {
+                "fundamental_matrix": (3, 3),
+                "expected_periods": (3,),
+                "variance_periods": (3,),
+                "probability_reach_retain": (len(Stage),),
+            },
+        )
+        as_scalar(self.probability_recover_to_retain, "probability_recover_to_retain", lower=0)
+        reach = self.probability_reach_retain
+        fail_at("probability_reach_retain", "must be in [0, 1]", reach, (reach < 0) | (reach > 1))
+
     def _repr_html_(self) -> str:
         rows = [
             (
@@ -159,6 +189,14 @@ class WhatIf(JsonMixin):
     before: StageValue
     after: StageValue
     matrix_after: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
+
+    def __attrs_post_init__(self) -> None:
+        check_stochastic(self.matrix_after, "matrix_after")
+        b, a = self.before, self.after
+        if (b.discount_rate, b.horizon) != (a.discount_rate, a.horizon) or not np.array_equal(
+            b.rewards, a.rewards
+        ):
+            raise InvalidInputError("before and after must share rewards, discount and horizon")
 
     @property
     def difference(self) -> FloatArray:

@@ -72,6 +72,14 @@ class IntentSummary(JsonMixin):
             {"quantity": quantity, "mean": table[:, 0], "lower": table[:, 1], "upper": table[:, 2]}
         )
 
+    def __attrs_post_init__(self) -> None:
+        as_level(self.level)
+        for name, shape in (("intent", (3,)), ("no_intent", (3,)), ("lost", (3, len(LEAVES)))):
+            arr = getattr(self, name)
+            if arr.shape != shape:
+                raise InvalidInputError(f"{name} must have shape {shape}; got {arr.shape}")
+            fail_at(name, "must be in [0, 1]", arr, ~((arr >= 0) & (arr <= 1)))
+
     def _repr_html_(self) -> str:
         rows = [("overall intent", *self.intent), ("no intent", *self.no_intent)]
         rows += [(f"lost: {leaf}", *self.lost[:, k]) for k, leaf in enumerate(LEAVES)]
@@ -97,6 +105,20 @@ class RepurchasePosterior(JsonMixin):
     rate_beta: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     leaf_shares: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     share_concentration: float
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("rate_alpha", "rate_beta", "leaf_shares"):
+            arr = getattr(self, name)
+            if arr.shape != (len(LEAVES),):
+                raise InvalidInputError(f"{name} must have shape (5,); got {arr.shape}")
+        for name in ("rate_alpha", "rate_beta"):
+            arr = getattr(self, name)
+            fail_at(name, "must be finite and > 0", arr, ~(np.isfinite(arr) & (arr > 0)))
+        shares = self.leaf_shares
+        fail_at("leaf_shares", "must be in [0, 1]", shares, ~((shares >= 0) & (shares <= 1)))
+        if abs(float(shares.sum()) - 1.0) > 1e-9:
+            raise InvalidInputError(f"leaf_shares must sum to 1; got {float(shares.sum())!r}")
+        as_scalar(self.share_concentration, "share_concentration", lower=0)
 
     @classmethod
     def from_counts(

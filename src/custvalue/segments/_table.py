@@ -19,18 +19,13 @@ from numpy.typing import NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, freeze_columns
+from custvalue._validation import fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 
 __all__ = ["SegmentTable", "Segmentation", "make_segmentation", "segment_table"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-def _frozen_array(value: Any) -> NDArray[Any]:
-    arr = np.array(value, copy=True)
-    arr.setflags(write=False)
-    return arr
 
 
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
@@ -82,17 +77,39 @@ class SegmentTable:
     """
 
     segment: tuple[str, ...] = attrs.field(converter=_str_tuple)
-    count: IntArray = attrs.field(converter=_frozen_array)
-    customer_share: FloatArray = attrs.field(converter=_frozen_array)
-    value_total: FloatArray = attrs.field(converter=_frozen_array)
-    value_share: FloatArray = attrs.field(converter=_frozen_array)
-    value_mean: FloatArray = attrs.field(converter=_frozen_array)
+    count: IntArray = attrs.field(converter=readonly_array)
+    customer_share: FloatArray = attrs.field(converter=readonly_array)
+    value_total: FloatArray = attrs.field(converter=readonly_array)
+    value_share: FloatArray = attrs.field(converter=readonly_array)
+    value_mean: FloatArray = attrs.field(converter=readonly_array)
     value_name: str = "value"
     extra_names: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     extra_totals: FloatArray = attrs.field(
         default=attrs.Factory(lambda self: np.zeros((len(self.segment), 0)), takes_self=True),
-        converter=_frozen_array,
+        converter=readonly_array,
     )
+
+    def __attrs_post_init__(self) -> None:
+        n = len(self.segment)
+        if len(set(self.segment)) != n:
+            raise InvalidInputError(f"segment names must be unique; got {self.segment}")
+        for name in ("count", "customer_share", "value_total", "value_share", "value_mean"):
+            if getattr(self, name).shape != (n,):
+                raise InvalidInputError(
+                    f"{name} must have shape ({n},) (one per segment); got "
+                    f"{getattr(self, name).shape}"
+                )
+        if self.extra_totals.shape != (n, len(self.extra_names)):
+            raise InvalidInputError(
+                f"extra_totals must have shape ({n}, {len(self.extra_names)}); got "
+                f"{self.extra_totals.shape}"
+            )
+        if self.count.dtype.kind not in "iu":
+            raise InvalidInputError(f"count must hold integers; got dtype {self.count.dtype}")
+        fail_at("count", "must be >= 0", self.count, self.count < 0)
+        share = self.customer_share
+        fail_at("customer_share", "must be in [0, 1]", share, ~((share >= 0) & (share <= 1)))
+        fail_at("value_total", "must not be NaN", self.value_total, np.isnan(self.value_total))
 
     def __len__(self) -> int:
         return len(self.segment)
@@ -222,12 +239,13 @@ class SegmentTable:
             expected = (len(names), len(extra)) if key == "extra_totals" else (len(names),)
             if arr.shape != expected:
                 raise PersistenceError(f"{where}: field {key!r} has shape {arr.shape}")
-        return cls(
-            segment=tuple(names),
-            value_name=_persist.require(payload, "value_name", str, where),
-            extra_names=tuple(extra),
-            **arrays,
-        )
+        with _persist.invalid_content(where):
+            return cls(
+                segment=tuple(names),
+                value_name=_persist.require(payload, "value_name", str, where),
+                extra_names=tuple(extra),
+                **arrays,
+            )
 
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (bit-exact round trip)."""
@@ -298,9 +316,29 @@ class Segmentation:
         Count, share of customers, total / share / mean of the value per segment.
     """
 
-    codes: NDArray[np.int64] = attrs.field(converter=_frozen_array)
+    codes: NDArray[np.int64] = attrs.field(converter=readonly_array)
     segments: tuple[str, ...] = attrs.field(converter=_str_tuple)
     table: SegmentTable
+
+    def __attrs_post_init__(self) -> None:
+        codes, n_seg = self.codes, len(self.segments)
+        if codes.ndim != 1 or codes.dtype.kind not in "iu":
+            raise InvalidInputError(
+                f"codes must be a 1-D integer array; got dtype {codes.dtype}, shape {codes.shape}"
+            )
+        bad = (codes < 0) | (codes >= n_seg)
+        fail_at("codes", f"are out of range of the {n_seg} segment names", codes, bad)
+        if self.table.segment != self.segments:
+            raise InvalidInputError(
+                f"table segments {self.table.segment} differ from segments {self.segments}"
+            )
+        counted = np.bincount(codes, minlength=n_seg)
+        if not np.array_equal(counted, self.table.count):
+            first = int(np.flatnonzero(counted != self.table.count)[0])
+            raise InvalidInputError(
+                f"codes contradict the table: segment {self.segments[first]!r} holds "
+                f"{int(counted[first])} customers, the table says {int(self.table.count[first])}"
+            )
 
     @property
     def labels(self) -> NDArray[np.str_]:
@@ -344,11 +382,10 @@ class Segmentation:
         codes = _persist.decode_array(_persist.require(payload, "codes", dict, "Segmentation"))
         segments = _persist.require(payload, "segments", list, "Segmentation")
         table = SegmentTable.from_payload(_persist.require(payload, "table", dict, "Segmentation"))
-        if codes.dtype != np.int64 or codes.ndim != 1:
-            raise PersistenceError("Segmentation: codes must be a 1-D integer array")
-        if codes.size and (codes.min() < 0 or codes.max() >= len(segments)):
-            raise PersistenceError("Segmentation: codes out of range of the segment names")
-        return cls(codes=codes, segments=tuple(segments), table=table)
+        if not all(isinstance(s, str) for s in segments):
+            raise PersistenceError("Segmentation: segment names must be strings")
+        with _persist.invalid_content("Segmentation"):
+            return cls(codes=codes, segments=tuple(segments), table=table)
 
 
 def make_segmentation(

@@ -25,10 +25,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, freeze_columns
-from custvalue._validation import as_scalar, fail_at
-from custvalue.errors import InvalidInputError
+from custvalue._validation import as_scalar, fail_at, readonly_array
+from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array
-from custvalue.segments._table import _frozen_array
 
 __all__ = ["LorenzCurve", "gini", "lorenz_curve", "top_share"]
 
@@ -113,10 +112,29 @@ class LorenzCurve:
         How negative values were handled (see the module docstring).
     """
 
-    customer_share: FloatArray = attrs.field(converter=_frozen_array)
-    value_share: FloatArray = attrs.field(converter=_frozen_array)
+    customer_share: FloatArray = attrs.field(converter=readonly_array)
+    value_share: FloatArray = attrs.field(converter=readonly_array)
     gini: float
     negative: str
+
+    def __attrs_post_init__(self) -> None:
+        if self.negative not in ("raise", "clip", "keep"):
+            raise InvalidInputError(
+                f"negative must be one of ('raise', 'clip', 'keep'); got {self.negative!r}"
+            )
+        x, y = self.customer_share, self.value_share
+        if x.ndim != 1 or x.shape != y.shape or x.size < 2:
+            raise InvalidInputError(
+                f"customer_share and value_share must be 1-D of the same length n + 1 >= 2; got "
+                f"shapes {x.shape} and {y.shape}"
+            )
+        for name, arr in (("customer_share", x), ("value_share", y)):
+            fail_at(name, "must be finite", arr, ~np.isfinite(arr))
+            if arr[0] != 0 or arr[-1] != 1:
+                raise InvalidInputError(f"{name} must run from 0 to 1; got {arr[0]!r}..{arr[-1]!r}")
+        fail_at("customer_share", "must increase", x, np.diff(x, prepend=-1.0) <= 0)
+        upper = math.inf if self.negative == "keep" else 1.0
+        as_scalar(self.gini, "gini", lower=0, upper=upper)
 
     def top_share(self, p: float) -> float:
         """Share of the total value held by the top ``p`` fraction of customers.
@@ -158,12 +176,20 @@ class LorenzCurve:
         """Load a curve written by :meth:`to_json`."""
         p = _persist.loads(text, "LorenzCurve")
         w = "LorenzCurve"
-        return cls(
-            customer_share=_persist.decode_array(_persist.require(p, "customer_share", dict, w)),
-            value_share=_persist.decode_array(_persist.require(p, "value_share", dict, w)),
-            gini=_persist.decode_float(_persist.require(p, "gini", (int, float, str), w)),
-            negative=_persist.require(p, "negative", str, w),
-        )
+        arrays = {
+            name: _persist.decode_array(_persist.require(p, name, dict, w), name)
+            for name in ("customer_share", "value_share")
+        }
+        if any(arr.dtype != np.float64 for arr in arrays.values()):
+            raise PersistenceError(f"{w}: the shares must be float64 arrays")
+        with _persist.invalid_content(w):
+            return cls(
+                gini=_persist.decode_float(
+                    _persist.require(p, "gini", (int, float, str), w), "gini"
+                ),
+                negative=_persist.require(p, "negative", str, w),
+                **arrays,
+            )
 
 
 def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCurve:

@@ -41,11 +41,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, freeze_columns
-from custvalue._validation import as_scalar
+from custvalue._validation import as_scalar, readonly_array
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share, tiers_by_value_share
 from custvalue.segments._inputs import as_customer_array, as_shares, check_same_length
-from custvalue.segments._table import Segmentation, SegmentTable, _frozen_array, make_segmentation
+from custvalue.segments._table import Segmentation, SegmentTable, make_segmentation
 
 __all__ = [
     "PYRAMID_TIERS",
@@ -233,9 +233,9 @@ class CustomerPyramid:
     """
 
     tiers: Segmentation
-    profit: FloatArray = attrs.field(converter=_frozen_array)
+    profit: FloatArray = attrs.field(converter=readonly_array)
     cutoff: str
-    shares: FloatArray = attrs.field(converter=_frozen_array)
+    shares: FloatArray = attrs.field(converter=readonly_array)
     lead_threshold: float | None
 
     @property

@@ -31,10 +31,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, freeze_columns
-from custvalue._validation import fail_at
+from custvalue._validation import fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
-from custvalue.segments._table import SegmentTable, _frozen_array, _str_tuple, segment_table
+from custvalue.segments._table import SegmentTable, _str_tuple, segment_table
 
 __all__ = ["RFMScores", "quantile_scores", "rfm_scores"]
 
@@ -113,6 +113,73 @@ def _collapse_notes(
     ]
 
 
+def _score_array(value: Any, name: str) -> ScoreArray:
+    """Converter of a score field: read-only int8, refusing anything that is not a whole
+    number in 1..9 (a cast would turn 300 into 44 and 2.9 into 2)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu":
+        raise InvalidInputError(f"{name} must hold integers; got dtype {arr.dtype}")
+    fail_at(name, "must be in 1..9", arr, (arr < 1) | (arr > 9))
+    return readonly_array(arr.astype(np.int8))
+
+
+def _recency_score(value: Any) -> ScoreArray:
+    return _score_array(value, "recency_score")
+
+
+def _frequency_score(value: Any) -> ScoreArray:
+    return _score_array(value, "frequency_score")
+
+
+def _monetary_score(value: Any) -> ScoreArray:
+    return _score_array(value, "monetary_score")
+
+
+def _check_scores(obj: RFMScores) -> None:
+    """What :func:`rfm_scores` guarantees, checked again on direct construction and loading."""
+    k = obj.k
+    if type(k) is not int or not 2 <= k <= 9:
+        raise InvalidInputError(f"k must be an integer from 2 to 9; got {k!r}")
+    _choice(obj.monetary, "monetary", ("total", "mean"))
+    _choice(obj.binning, "binning", ("independent", "nested"))
+    _choice(obj.ties, "ties", _TIES)
+    scores: dict[str, NDArray[Any]] = {
+        "recency_score": obj.recency_score,
+        "frequency_score": obj.frequency_score,
+        "monetary_score": obj.monetary_score,
+    }
+    n = obj.recency_score.shape[0] if obj.recency_score.ndim == 1 else -1
+    arrays: dict[str, NDArray[Any]] = {**scores, "total_spend": obj.total_spend}
+    for name, arr in arrays.items():
+        if arr.shape != (n,) or n == 0:
+            raise InvalidInputError(
+                f"{name} must be 1-D with one entry per customer, as recency_score "
+                f"({obj.recency_score.shape}); got shape {arr.shape}"
+            )
+    for name, arr in scores.items():
+        fail_at(name, f"must be in 1..k = 1..{k}", arr, arr > k)
+    fail_at("total_spend", "must be finite", obj.total_spend, ~np.isfinite(obj.total_spend))
+    nested = obj.binning == "nested"
+    shapes = {
+        "recency_edges": (k - 1,),
+        "frequency_edges": (k, k - 1) if nested else (k - 1,),
+        "monetary_edges": (k, k, k - 1) if nested else (k - 1,),
+    }
+    for name, shape in shapes.items():
+        if getattr(obj, name).shape != shape:
+            raise InvalidInputError(
+                f"{name} must have shape {shape} for k = {k}, binning {obj.binning!r}; got "
+                f"{getattr(obj, name).shape}"
+            )
+    cell = 100 * obj.recency_score.astype(np.int64) + 10 * obj.frequency_score + obj.monetary_score
+    counts = np.bincount(cell, minlength=1000)
+    present = np.flatnonzero(counts)
+    if obj.table.segment != tuple(str(c) for c in present) or not np.array_equal(
+        obj.table.count, counts[present]
+    ):
+        raise InvalidInputError("table does not match the scores (cells or counts differ)")
+
+
 @attrs.frozen(eq=False)
 class RFMScores:
     """RFM scores of each customer, the edges used, and the table per RFM cell.
@@ -144,19 +211,22 @@ class RFMScores:
         One row per non-empty RFM cell (named by :attr:`cell` code), value = total spend.
     """
 
-    recency_score: ScoreArray = attrs.field(converter=_frozen_array)
-    frequency_score: ScoreArray = attrs.field(converter=_frozen_array)
-    monetary_score: ScoreArray = attrs.field(converter=_frozen_array)
-    total_spend: FloatArray = attrs.field(converter=_frozen_array)
+    recency_score: ScoreArray = attrs.field(converter=_recency_score)
+    frequency_score: ScoreArray = attrs.field(converter=_frequency_score)
+    monetary_score: ScoreArray = attrs.field(converter=_monetary_score)
+    total_spend: FloatArray = attrs.field(converter=readonly_array)
     k: int
     monetary: str
     binning: str
     ties: str
-    recency_edges: FloatArray = attrs.field(converter=_frozen_array)
-    frequency_edges: FloatArray = attrs.field(converter=_frozen_array)
-    monetary_edges: FloatArray = attrs.field(converter=_frozen_array)
+    recency_edges: FloatArray = attrs.field(converter=readonly_array)
+    frequency_edges: FloatArray = attrs.field(converter=readonly_array)
+    monetary_edges: FloatArray = attrs.field(converter=readonly_array)
     collapsed: tuple[str, ...] = attrs.field(converter=_str_tuple)
     table: SegmentTable
+
+    def __attrs_post_init__(self) -> None:
+        _check_scores(self)
 
     @property
     def cell(self) -> NDArray[np.int16]:
@@ -210,22 +280,25 @@ class RFMScores:
         w = "RFMScores"
         kwargs: dict[str, Any] = {}
         for name in ("recency_score", "frequency_score", "monetary_score"):
-            arr = _persist.decode_array(_persist.require(p, name, dict, w), name)
-            kwargs[name] = arr.astype(np.int8)
-        for name in ("total_spend", "recency_edges", "frequency_edges", "monetary_edges"):
             kwargs[name] = _persist.decode_array(_persist.require(p, name, dict, w), name)
+        for name in ("total_spend", "recency_edges", "frequency_edges", "monetary_edges"):
+            arr = _persist.decode_array(_persist.require(p, name, dict, w), name)
+            if arr.dtype != np.float64:
+                raise PersistenceError(f"{w}: field {name!r} must hold float64 values")
+            kwargs[name] = arr
         collapsed = _persist.require(p, "collapsed", list, w)
         if not all(isinstance(c, str) for c in collapsed):
             raise PersistenceError(f"{w}: collapsed must hold strings")
-        return cls(
-            k=_persist.require(p, "k", int, w),
-            monetary=_persist.require(p, "monetary", str, w),
-            binning=_persist.require(p, "binning", str, w),
-            ties=_persist.require(p, "ties", str, w),
-            collapsed=tuple(collapsed),
-            table=SegmentTable.from_payload(_persist.require(p, "table", dict, w)),
-            **kwargs,
-        )
+        with _persist.invalid_content(w):
+            return cls(
+                k=_persist.require(p, "k", int, w),
+                monetary=_persist.require(p, "monetary", str, w),
+                binning=_persist.require(p, "binning", str, w),
+                ties=_persist.require(p, "ties", str, w),
+                collapsed=tuple(collapsed),
+                table=SegmentTable.from_payload(_persist.require(p, "table", dict, w)),
+                **kwargs,
+            )
 
 
 def _choice(value: str, name: str, allowed: tuple[str, ...]) -> None:
