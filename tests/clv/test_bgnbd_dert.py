@@ -6,9 +6,9 @@ Two references, each with its quadrature error estimate checked:
   Euler's transformed form (mpmath ``hyp2f1``); slow or stuck for b in the thousands.
 * ``_dert_ref_rate``, for those: it integrates over the dropout probability only, with the
   purchase rate integrated in closed form: given ``p`` and ``lambda`` the discounted
-  expected residual transactions of a customer alive now are ``lambda / (delta + p lambda)`` (each purchase
-``k`` happens with probability ``(1-p)^(k-1)`` at discount ``(lambda/(lambda+delta))^k``),
-and with ``lambda ~ Gamma(R, A)``, ``z = A delta / p``::
+  expected residual transactions of a customer alive now are ``lambda / (delta + p lambda)``
+  (purchase ``k`` happens with probability ``(1-p)^(k-1)`` at discount
+  ``(lambda/(lambda+delta))^k``), and with ``lambda ~ Gamma(R, A)``, ``z = A delta / p``::
 
     E_lambda[lambda / (delta + p lambda)] = (1 - e^z z^R Gamma(1-R, z)) / p
 
