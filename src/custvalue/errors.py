@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
+    "CustValueDeprecationWarning",
     "CustValueError",
     "CustValueWarning",
     "InvalidInputError",
@@ -65,3 +66,16 @@ class ConvergenceWarning(CustValueWarning):
 
 class ModelAssumptionWarning(CustValueWarning):
     """The data or parameters violate an assumption of the model (e.g. Gamma-Gamma q <= 1)."""
+
+
+class CustValueDeprecationWarning(CustValueWarning, DeprecationWarning):
+    """A public name or argument is deprecated and will be removed in a stated version.
+
+    A :class:`DeprecationWarning` (not a :class:`FutureWarning`): Python shows it where the
+    deprecated call is written in ``__main__``, a script or a notebook cell, which is where
+    it can be fixed, and hides it by default when the call sits inside another installed
+    library, whose users cannot act on it (test runners such as pytest show it there too).
+    It is also a :class:`CustValueWarning`, so ``-W error::custvalue.errors.CustValueWarning``
+    catches it with the rest. The message names the replacement and the version of the
+    removal; see ``docs/versioning.md`` for the policy.
+    """
