@@ -46,7 +46,10 @@ def test_docstring_examples(name: str) -> None:
     finder = FINDER
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     tests = [t for t in finder.find(module, name) if t.examples]
-    with np.printoptions(legacy="1.25"):
+    # the examples show numpy 1's scalar spelling (0.5, not np.float64(0.5)); numpy < 2 needs
+    # no option for it (and has no legacy="1.25")
+    legacy = {"legacy": "1.25"} if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else {}
+    with np.printoptions(**legacy):
         for test in tests:
             test.globs.setdefault("np", np)
             runner.run(test)

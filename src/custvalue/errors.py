@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
+    "CustValueDeprecationWarning",
     "CustValueError",
     "CustValueWarning",
     "InvalidInputError",
@@ -71,3 +72,16 @@ class ModelAssumptionWarning(CustValueWarning):
 class NonPositiveSpendWarning(ModelAssumptionWarning):
     """Repeat buyers with a mean spend <= 0 (refunds, free items) were left out of a spend-model
     fit; the warning gives their number and the first of them."""
+
+
+class CustValueDeprecationWarning(CustValueWarning, DeprecationWarning):
+    """A public name or argument is deprecated and will be removed in a stated version.
+
+    A :class:`DeprecationWarning` (not a :class:`FutureWarning`): Python shows it where the
+    deprecated call is written in ``__main__``, a script or a notebook cell, which is where
+    it can be fixed, and hides it by default when the call sits inside another installed
+    library, whose users cannot act on it (test runners such as pytest show it there too).
+    It is also a :class:`CustValueWarning`, so ``-W error::custvalue.errors.CustValueWarning``
+    catches it with the rest. The message names the replacement and the version of the
+    removal; see ``docs/versioning.md`` for the policy.
+    """
