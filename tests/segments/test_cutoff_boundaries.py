@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from custvalue.segments import pyramid_tiers, value_classes
+from custvalue.segments import (
+    loyalty_ladder,
+    predicted_value_segments,
+    pyramid_tiers,
+    satisfaction_loyalty_quadrants,
+    value_classes,
+)
 from custvalue.segments.rfm import quantile_scores
 
 
@@ -180,3 +186,30 @@ def test_rfm_average_rule_on_a_bin_boundary() -> None:
     scores, _ = quantile_scores(tied, 5, "average")
     assert scores[1] == scores[2] == 2
     assert scores[0] == 1
+
+
+# ------------------------------------------------------ loyalty quadrants, ladder, predicted
+@pytest.mark.parametrize(("score", "high"), [(5.5, True), (_down(5.5), False), (_up(5.5), True)])
+def test_quadrant_high_means_at_or_above_the_threshold(score: float, high: bool) -> None:
+    seg = satisfaction_loyalty_quadrants(
+        [score, 7.0], [7.0, score], scale_max=7, satisfaction_threshold=5.5, loyalty_threshold=5.5
+    )
+    assert seg.labels.tolist() == (["Loyalist"] * 2 if high else ["Hostage", "Mercenary"])
+
+
+def test_ladder_rungs_at_each_purchase_threshold() -> None:
+    """repeat_min 3, client_min 5: counts just below, on and above each threshold."""
+    ladder = loyalty_ladder([0, 1, 2, 3, 4, 5, 6, 5, 4], referred=[0] * 7 + [1, 1],
+                            repeat_min=3, client_min=5)  # fmt: skip
+    assert ladder.labels.tolist() == [
+        "Prospect", "First-time customer", "First-time customer", "Repeat customer",
+        "Repeat customer", "Client", "Client", "Advocate", "Repeat customer",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("p", "at_risk"), [(0.5, False), (_down(0.5), True), (_up(0.5), False)])
+def test_predicted_value_active_means_p_alive_at_or_above_the_threshold(
+    p: float, at_risk: bool
+) -> None:
+    seg = predicted_value_segments([10.0, 5.0, 1.0], [1.0, 1.0, p], alive_threshold=0.5)
+    assert seg.labels[2].endswith("at risk") is at_risk
