@@ -175,3 +175,16 @@ def test_mle_standard_errors_are_binomial_at_small_counts() -> None:
     np.testing.assert_allclose(est.standard_errors[0, 1], np.sqrt(2 / 9 / 3), rtol=1e-12)
     np.testing.assert_allclose(est.standard_errors[2, 1:], np.sqrt(2 / 9 / 3), rtol=1e-12)
     assert est.standard_errors[1, 1] == 0.0  # p = 1: no spread
+
+
+def test_absorbing_no_exit_row_is_fixed_and_stays_put_in_every_draw() -> None:
+    counts = COUNTS.copy()
+    counts[Stage.TERMINATE] = 0
+    est = estimate_migration(counts, prior=1.0, no_exits="absorbing")
+    assert est.fixed.tolist() == [False, False, False, True]
+    np.testing.assert_array_equal(est.matrix[3], [0, 0, 0, 1])
+    draws = est.posterior_draws(20, rng=3)
+    assert (draws[:, 3] == [0, 0, 0, 1]).all()
+    lo, hi = est.credible_intervals(0.9)
+    np.testing.assert_array_equal(lo[3], [0, 0, 0, 1])
+    np.testing.assert_array_equal(hi[3], [0, 0, 0, 1])
