@@ -188,3 +188,14 @@ def test_absorbing_no_exit_row_is_fixed_and_stays_put_in_every_draw() -> None:
     lo, hi = est.credible_intervals(0.9)
     np.testing.assert_array_equal(lo[3], [0, 0, 0, 1])
     np.testing.assert_array_equal(hi[3], [0, 0, 0, 1])
+
+
+def test_credible_interval_when_the_rest_of_the_row_is_below_one_pseudo_count() -> None:
+    """RETAIN row counts (0, 5, 0, 0) with prior 0.5: cell RETAIN->RETAIN is Beta(5.5, 0.5)."""
+    counts = COUNTS.copy()
+    counts[1] = [0, 5, 0, 0]
+    est = estimate_migration(counts, prior=0.5)
+    lo, hi = est.credible_intervals(0.9)
+    assert lo[1, 1] == pytest.approx(stats.beta.ppf(0.05, 5.5, 0.5), rel=1e-12)
+    assert hi[1, 1] == pytest.approx(stats.beta.ppf(0.95, 5.5, 0.5), rel=1e-12)
+    assert lo[1, 2] == pytest.approx(stats.beta.ppf(0.05, 0.5, 5.5), rel=1e-12)
