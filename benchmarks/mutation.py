@@ -229,6 +229,45 @@ def run_module(
     }
 
 
+def recheck(module: str, survivors: Path) -> tuple[int, int]:
+    """Re-apply each surviving mutant of ``module`` (a ``.survivors.txt`` file) to a fresh copy
+    and run the module's tests again: ``(now killed, still surviving)``. Uses ``patch``; a diff
+    that no longer applies (the module changed) is reported and not counted."""
+    diffs = [
+        d for d in survivors.read_text(encoding="utf-8").split("--- mutation diff ---") if d.strip()
+    ]
+    tests = tests_for(module)
+    killed = still = 0
+    for diff in diffs:
+        with tempfile.TemporaryDirectory(prefix="custvalue-recheck-") as tmp:
+            work = Path(tmp)
+            for part in ("src", "tests"):
+                shutil.copytree(
+                    ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__")
+                )
+            shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+            (work / "m.diff").write_text(diff.lstrip("\n"), encoding="utf-8")
+            applied = subprocess.run(
+                ["patch", "-p1", "--batch", "--silent", "-i", "m.diff"], cwd=work, check=False
+            )
+            if applied.returncode != 0:
+                print(f"mutation: a survivor of {module} no longer applies:\n{diff}")
+                continue
+            env = dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
+            done = subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+                cwd=work,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode != 0:
+                killed += 1
+            else:
+                still += 1
+    return killed, still
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help="paths like src/custvalue/segments/pyramid.py")
@@ -240,12 +279,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=60, help="mutants run per module at most")
     parser.add_argument("--seed", type=int, default=None, help="seed of the sample (printed)")
     parser.add_argument("--json", action="store_true", help="print one JSON line per module")
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="re-run the survivors recorded in --report-dir against the current tests",
+    )
     args = parser.parse_args(argv)
     modules = list(args.modules)
     if args.changed_since:
         modules += changed_modules(args.changed_since)
     if not modules:
         print("mutation: no module to mutate")
+        return 0
+    if args.recheck:
+        for module in dict.fromkeys(modules):
+            name = module.replace("/", ".").removeprefix("src.").removesuffix(".py")
+            killed, left = recheck(module, args.report_dir / f"{name}.survivors.txt")
+            print(f"{module:<44} survivors now killed {killed}, still surviving {left}")
         return 0
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     print(f"mutation: sample of at most {args.sample} mutants per module, --seed {seed}")

@@ -199,3 +199,16 @@ def test_credible_interval_when_the_rest_of_the_row_is_below_one_pseudo_count() 
     assert lo[1, 1] == pytest.approx(stats.beta.ppf(0.05, 5.5, 0.5), rel=1e-12)
     assert hi[1, 1] == pytest.approx(stats.beta.ppf(0.95, 5.5, 0.5), rel=1e-12)
     assert lo[1, 2] == pytest.approx(stats.beta.ppf(0.05, 0.5, 5.5), rel=1e-12)
+
+
+def test_array_prior_and_fixed_rows_on_illegal_cells() -> None:
+    """A (4, 4) prior and fixed rows may hold 0 on illegal moves, never anything > 0."""
+    prior = np.where(ALLOWED, 0.5, 0.0)
+    est = estimate_migration(COUNTS, prior=prior)
+    np.testing.assert_allclose(est.matrix, estimate_migration(COUNTS, prior=0.5).matrix)
+    bad = prior.copy()
+    bad[1, 0] = 0.25
+    with pytest.raises(InvalidInputError, match=r"prior must be 0 on illegal.*\(1, 0\): 0\.25"):
+        estimate_migration(COUNTS, prior=bad)
+    with pytest.raises(InvalidInputError, match=r"fixed_rows\[RETAIN\] must be 0 on illegal"):
+        estimate_migration(COUNTS, fixed_rows={"RETAIN": [0.5, 0.5, 0.0, 0.0]})
