@@ -148,6 +148,10 @@ def test_bad_arrays() -> None:
         pyramid_tiers([np.nan])
     with pytest.raises(InvalidInputError, match="tiers must be <= 3"):
         tier_profiles([4], [1.0], [1.0])
+    with pytest.raises(InvalidInputError, match=r"tiers must be >= 0.*index 1: -1"):
+        tier_profiles([0, -1], [1.0, 1.0], [1.0, 1.0])
+    with pytest.raises(InvalidInputError, match=r"tiers must be a whole number.*index 0: 1\.5"):
+        tier_profiles([1.5], [1.0], [1.0])
 
 
 @given(customer_values(negative=False, max_size=60), share_vectors(3))
