@@ -171,6 +171,25 @@ def _sample(session: Path, keep: int, seed: int) -> None:
         )
 
 
+def _copy(work: Path) -> dict[str, str]:
+    """Copy src/, tests/ and pyproject.toml into ``work``; the environment that imports them."""
+    for part in ("src", "tests"):
+        shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+    return dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
+
+
+def _tests_pass(work: Path, env: dict[str, str], tests: list[str]) -> bool:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode == 0
+
+
 def run_module(
     module: str, budget: float, timeout: float, report_dir: Path, sample: int, seed: int
 ) -> dict[str, object]:
@@ -181,11 +200,8 @@ def run_module(
     filt = shutil.which("cr-filter-operators", path=os.path.dirname(sys.executable))
     with tempfile.TemporaryDirectory(prefix="custvalue-mutation-") as tmp:
         work = Path(tmp)
-        for part in ("src", "tests"):
-            shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+        env = _copy(work)
         (work / "cr.toml").write_text(_config(module, tests, timeout), encoding="utf-8")
-        env = dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
         session = work / "session.sqlite"
 
         def call(*args: str, limit: float | None = None) -> int:
@@ -197,14 +213,7 @@ def run_module(
                 return -1
             return done.returncode
 
-        baseline = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
-            cwd=work,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if baseline.returncode != 0:
+        if not _tests_pass(work, env, tests):
             return {"module": module, "note": "the unmutated tests fail", "failed": True}
         call(cr, "init", "cr.toml", str(session))
         if filt:
@@ -241,11 +250,7 @@ def recheck(module: str, survivors: Path) -> tuple[int, int]:
     for diff in diffs:
         with tempfile.TemporaryDirectory(prefix="custvalue-recheck-") as tmp:
             work = Path(tmp)
-            for part in ("src", "tests"):
-                shutil.copytree(
-                    ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__")
-                )
-            shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+            env = _copy(work)
             (work / "m.diff").write_text(diff.lstrip("\n"), encoding="utf-8")
             applied = subprocess.run(
                 ["patch", "-p1", "--batch", "--silent", "-i", "m.diff"], cwd=work, check=False
@@ -253,18 +258,10 @@ def recheck(module: str, survivors: Path) -> tuple[int, int]:
             if applied.returncode != 0:
                 print(f"mutation: a survivor of {module} no longer applies:\n{diff}")
                 continue
-            env = dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
-            done = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
-                cwd=work,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if done.returncode != 0:
-                killed += 1
-            else:
+            if _tests_pass(work, env, tests):
                 still += 1
+            else:
+                killed += 1
     return killed, still
 
 

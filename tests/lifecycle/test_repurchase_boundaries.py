@@ -137,14 +137,9 @@ def test_implied_resolved_not_quickly_rate_on_its_limits(
 # --------------------------------------------------------------- derived values by hand
 def test_derived_quantities_by_hand() -> None:
     """f = 0.25, c = 0.4, (q, s, u) = (0.3, 0.4, 0.3), TARP minor rates."""
+    shares = {"failure_share": 0.25, "complaint_share": 0.4, "quick_share": 0.3}
     tree = tarp_tree(
-        "minor",
-        no_failure_rate=0.9,
-        failure_share=0.25,
-        complaint_share=0.4,
-        quick_share=0.3,
-        resolved_share=0.4,
-        unresolved_share=0.3,
+        "minor", no_failure_rate=0.9, resolved_share=0.4, unresolved_share=0.3, **shares
     )
     complained = 0.3 * 0.95 + 0.4 * 0.70 + 0.3 * 0.46  # 0.703
     assert tree.recovery_rate("complainers") == pytest.approx(0.703, abs=1e-15)
