@@ -1,7 +1,11 @@
 """Shared test configuration: hypothesis profiles and a stand-in for tqdm.
 
 ``default`` is fast, derandomized and what CI runs; ``ci`` (opt-in with
-``HYPOTHESIS_PROFILE=ci``) runs many more examples.
+``HYPOTHESIS_PROFILE=ci``) runs many more examples, still derandomized so a red run replays.
+``explore`` (``HYPOTHESIS_PROFILE=explore``, run by ``.ci/explore.sh``) is *not* derandomized:
+each run tries new inputs, drawn from the seed that the script prints and passes as
+``--hypothesis-seed``; ``--hypothesis-seed=N`` with the same profile replays that run exactly.
+It keeps no example database, so a replay depends on the seed alone.
 """
 
 from __future__ import annotations
@@ -27,6 +31,15 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
     derandomize=True,  # CI is reproducible: a red run can be replayed exactly
+)
+settings.register_profile(
+    "explore",
+    max_examples=60,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
 )
 # CI runs the derandomized default profile; HYPOTHESIS_PROFILE=ci selects the thorough one.
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

@@ -44,6 +44,7 @@ from strategies import (
 import custvalue
 from custvalue import clv, lifecycle, segments
 from custvalue.errors import CustValueWarning, InvalidInputError, InvalidTypeError
+from custvalue.lifecycle.stages import as_stage_codes
 
 ALLOWED_ERRORS = (InvalidInputError, InvalidTypeError)
 #: Inputs each target received during this session.
@@ -424,6 +425,40 @@ def _t(
     return Target(name, call, check, cost)
 
 
+def _check_transitions(d: Any) -> tuple[Any, Any]:
+    """Returns the inputs when check_transitions accepts them, so the check can re-verify."""
+    prev = d.draw(arr(st.lists(st.integers(-1, 3), min_size=1, max_size=5)))
+    cur = d.draw(arr(st.lists(st.integers(-1, 3), min_size=1, max_size=5)))
+    assert lifecycle.check_transitions(prev, cur) is None
+    return prev, cur
+
+
+def _legal_moves(inputs: tuple[Any, Any]) -> None:
+    """Accepted pairs are stage codes (or -1) and every observed move is allowed."""
+    codes = [as_stage_codes(v, "x", missing=True) for v in inputs]  # names, codes or -1/""
+    a, b = np.broadcast_arrays(*codes)
+    assert np.all((a >= -1) & (a <= 3) & (b >= -1) & (b <= 3))
+    seen = (a >= 0) & (b >= 0)
+    assert lifecycle.allowed_matrix()[a[seen], b[seen]].all()
+
+
+def _policy_check(policy: Any) -> None:
+    """An accepted policy is ordered and assigns a stage consistent with each reason."""
+    assert 0.0 <= policy.p_alive_terminate <= policy.p_alive_recover <= 1.0
+    assert 0.0 <= policy.recover_after <= policy.terminate_after
+    assert policy.retain_min_purchases >= 1
+    assert float(policy.retain_min_purchases).is_integer()
+    n = np.array([0, 1, 2, 5, 50])
+    out = policy.assign(
+        n, [0.0, 0.05, 0.5, 0.95, 1.0], time_since_last_purchase=[0, 10, 60, 0, 1e9]
+    )
+    implied = {0: 3, 1: 3, 2: 0, 3: 0, 4: 2, 5: 2, 6: 3, 7: 3, 8: 2, 9: 2, 10: 1}
+    assert [implied[int(r)] for r in out.reasons] == out.stages.tolist()
+    new = n < policy.retain_min_purchases
+    assert np.isin(out.reasons[new], [1, 2, 3]).all()
+    assert not np.isin(out.reasons[~new], [1, 2, 3]).any()
+
+
 TARGETS: list[Target] = [
     # custvalue
     _t("summarize_transactions", _summary_call, _summary_check, MEDIUM),
@@ -640,14 +675,7 @@ TARGETS: list[Target] = [
     ),
     _t("estimate_migration", _estimate, lambda e: prob(e.matrix)),
     _t("count_transitions", _count_transitions, nonneg),
-    _t(
-        "check_transitions",
-        lambda d: lifecycle.check_transitions(
-            d.draw(arr(st.lists(st.integers(0, 3), min_size=1, max_size=5))),
-            d.draw(arr(st.lists(st.integers(0, 3), min_size=1, max_size=5))),
-        ),
-        lambda r: None,
-    ),
+    _t("check_transitions", _check_transitions, _legal_moves),
     _t(
         "repurchase_intent",
         lambda d: lifecycle.repurchase_intent(*[d.draw(arr(unit)) for _ in range(10)]),
@@ -768,8 +796,10 @@ TARGETS: list[Target] = [
             retain_min_purchases=d.draw(st.one_of(st.integers(-1, 5), adversarial_scalars())),
             p_alive_recover=_scalar(d, unit),
             p_alive_terminate=_scalar(d, unit),
+            recover_after=_scalar(d, st.floats(0.0, 50.0)),
+            terminate_after=_scalar(d, st.one_of(st.floats(50.0, 100.0), st.just(math.inf))),
         ),
-        lambda p: None,
+        _policy_check,
     ),
     _t(
         "SegmentMap",
@@ -839,6 +869,7 @@ def _run_one(target: Target, data: Any) -> None:
         target.check(result)
 
 
+@pytest.mark.hypothesis  # selected by `-m hypothesis` (.ci/explore.sh) like every @given test
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
 def test_fuzz_target(target: Target) -> None:
     @settings(max_examples=_examples(target))

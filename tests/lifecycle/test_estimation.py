@@ -175,3 +175,40 @@ def test_mle_standard_errors_are_binomial_at_small_counts() -> None:
     np.testing.assert_allclose(est.standard_errors[0, 1], np.sqrt(2 / 9 / 3), rtol=1e-12)
     np.testing.assert_allclose(est.standard_errors[2, 1:], np.sqrt(2 / 9 / 3), rtol=1e-12)
     assert est.standard_errors[1, 1] == 0.0  # p = 1: no spread
+
+
+def test_absorbing_no_exit_row_is_fixed_and_stays_put_in_every_draw() -> None:
+    counts = COUNTS.copy()
+    counts[Stage.TERMINATE] = 0
+    est = estimate_migration(counts, prior=1.0, no_exits="absorbing")
+    assert est.fixed.tolist() == [False, False, False, True]
+    np.testing.assert_array_equal(est.matrix[3], [0, 0, 0, 1])
+    draws = est.posterior_draws(20, rng=3)
+    assert (draws[:, 3] == [0, 0, 0, 1]).all()
+    lo, hi = est.credible_intervals(0.9)
+    np.testing.assert_array_equal(lo[3], [0, 0, 0, 1])
+    np.testing.assert_array_equal(hi[3], [0, 0, 0, 1])
+
+
+def test_credible_interval_when_the_rest_of_the_row_is_below_one_pseudo_count() -> None:
+    """RETAIN row counts (0, 5, 0, 0) with prior 0.5: cell RETAIN->RETAIN is Beta(5.5, 0.5)."""
+    counts = COUNTS.copy()
+    counts[1] = [0, 5, 0, 0]
+    est = estimate_migration(counts, prior=0.5)
+    lo, hi = est.credible_intervals(0.9)
+    assert lo[1, 1] == pytest.approx(stats.beta.ppf(0.05, 5.5, 0.5), rel=1e-12)
+    assert hi[1, 1] == pytest.approx(stats.beta.ppf(0.95, 5.5, 0.5), rel=1e-12)
+    assert lo[1, 2] == pytest.approx(stats.beta.ppf(0.05, 0.5, 5.5), rel=1e-12)
+
+
+def test_array_prior_and_fixed_rows_on_illegal_cells() -> None:
+    """A (4, 4) prior and fixed rows may hold 0 on illegal moves, never anything > 0."""
+    prior = np.where(ALLOWED, 0.5, 0.0)
+    est = estimate_migration(COUNTS, prior=prior)
+    np.testing.assert_allclose(est.matrix, estimate_migration(COUNTS, prior=0.5).matrix)
+    bad = prior.copy()
+    bad[1, 0] = 0.25
+    with pytest.raises(InvalidInputError, match=r"prior must be 0 on illegal.*\(1, 0\): 0\.25"):
+        estimate_migration(COUNTS, prior=bad)
+    with pytest.raises(InvalidInputError, match=r"fixed_rows\[RETAIN\] must be 0 on illegal"):
+        estimate_migration(COUNTS, fixed_rows={"RETAIN": [0.5, 0.5, 0.0, 0.0]})

@@ -10,6 +10,7 @@ from custvalue.errors import InvalidInputError
 from custvalue.lifecycle import (
     SHARE_TOLERANCE,
     InclusiveResolution,
+    RepurchasePosterior,
     RepurchaseTree,
     tarp_tree,
 )
@@ -137,14 +138,9 @@ def test_implied_resolved_not_quickly_rate_on_its_limits(
 # --------------------------------------------------------------- derived values by hand
 def test_derived_quantities_by_hand() -> None:
     """f = 0.25, c = 0.4, (q, s, u) = (0.3, 0.4, 0.3), TARP minor rates."""
+    shares = {"failure_share": 0.25, "complaint_share": 0.4, "quick_share": 0.3}
     tree = tarp_tree(
-        "minor",
-        no_failure_rate=0.9,
-        failure_share=0.25,
-        complaint_share=0.4,
-        quick_share=0.3,
-        resolved_share=0.4,
-        unresolved_share=0.3,
+        "minor", no_failure_rate=0.9, resolved_share=0.4, unresolved_share=0.3, **shares
     )
     complained = 0.3 * 0.95 + 0.4 * 0.70 + 0.3 * 0.46  # 0.703
     assert tree.recovery_rate("complainers") == pytest.approx(0.703, abs=1e-15)
@@ -158,3 +154,42 @@ def test_derived_quantities_by_hand() -> None:
     inc = tree.inclusive()
     assert inc.resolved_share == pytest.approx(0.7, abs=1e-16)
     assert inc.resolved_rate == pytest.approx((0.3 * 0.95 + 0.4 * 0.70) / 0.7, rel=1e-15)
+
+
+# ------------------------------------------------------- survey posterior: independent values
+def test_survey_posterior_draws_match_scipy_beta_and_dirichlet_moments() -> None:
+    """Draw moments within 4 standard errors of scipy's closed forms (20,000 draws: the
+    tolerance on a mean is ~0.03 sd, far below a swapped alpha/beta or a missing prior)."""
+    from scipy import stats
+
+    post = RepurchasePosterior.from_counts(
+        [6, 3, 2, 1, 4], [5, 1, 2, 0, 1], rate_prior=(2.0, 3.0), share_prior=0.5
+    )
+    alpha = np.array([5, 1, 2, 0, 1]) + 2.0
+    beta = np.array([1, 2, 0, 1, 3]) + 3.0
+    np.testing.assert_array_equal(post.rate_alpha, alpha)
+    np.testing.assert_array_equal(post.rate_beta, beta)
+    shares, rates = post.draws(20_000, rng=np.random.default_rng(11))
+    k = rates.shape[0]
+    for got, mean, var in (
+        (rates, stats.beta.mean(alpha, beta), stats.beta.var(alpha, beta)),
+        (
+            shares,
+            *(
+                f(np.array([6, 3, 2, 1, 4]) + 0.5)
+                for f in (stats.dirichlet.mean, stats.dirichlet.var)
+            ),
+        ),
+    ):
+        se_mean = np.sqrt(var / k)
+        assert (np.abs(got.mean(axis=0) - mean) <= 4 * se_mean).all()
+        # the sample variance has standard error ~ var * sqrt(2 / k) (up to kurtosis), use 6x
+        assert (np.abs(got.var(axis=0) - var) <= 6 * var * np.sqrt(2 / k) + 1e-12).all()
+    lo, hi = post.rate_intervals(0.8)
+    np.testing.assert_allclose(lo, stats.beta.ppf(0.1, alpha, beta), rtol=1e-12)
+    np.testing.assert_allclose(hi, stats.beta.ppf(0.9, alpha, beta), rtol=1e-12)
+    intent = post.summary(0.9, n_draws=20_000, rng=np.random.default_rng(12)).intent
+    s12, r12 = post.draws(20_000, rng=np.random.default_rng(12))  # the same draws
+    sd = float((s12 * r12).sum(axis=1).std())
+    exact = float(stats.dirichlet.mean(np.array([6, 3, 2, 1, 4]) + 0.5) @ (alpha / (alpha + beta)))
+    assert intent[0] == pytest.approx(exact, abs=4 * sd / np.sqrt(20_000))

@@ -248,3 +248,25 @@ def test_policy_equal_thresholds_and_extremes() -> None:
     edge = StagePolicy(p_alive_recover=1.0, p_alive_terminate=0.0)
     out = edge.assign([3, 3, 3], [0.0, _down(1.0), 1.0])
     assert out.reason_names().tolist() == ["LAPSING", "LAPSING", "ACTIVE"]
+
+
+def test_object_arrays_of_stages_with_missing_entries() -> None:
+    """Mixed Python objects (names, codes, None, "", -1) take the object-dtype path."""
+    mixed = np.array([-1, "RETAIN", None, "", RC, 3], dtype=object)
+    np.testing.assert_array_equal(as_stage_codes(mixed, "p", missing=True), [-1, 1, -1, -1, 2, 3])
+    np.testing.assert_array_equal(as_stage_codes(values=[0, 3], name="p"), [0, 3])
+    with pytest.raises(InvalidInputError, match=r"p must hold stage names or codes.*index 0: -1"):
+        as_stage_codes(np.array([-1, "RETAIN"], dtype=object), "p")  # -1 only with missing
+    with pytest.raises(InvalidInputError, match=r"index 1: 7\.5$"):
+        as_stage_codes(np.array(["RETAIN", 7.5], dtype=object), "p")
+    with pytest.raises(InvalidInputError, match=r"index \(1, 0\): 'GONE'"):
+        as_stage_codes(np.array([["RETAIN"], ["GONE"]], dtype=object), "p")
+    with pytest.raises(InvalidInputError, match=r"index 0: ''"):
+        as_stage_codes(np.array(["", "RETAIN"], dtype=object), "p")  # "" only with missing
+
+
+def test_policy_rejects_negative_time_since_last_purchase() -> None:
+    with pytest.raises(
+        InvalidInputError, match=r"time_since_last_purchase must be >= 0.*index 1: -0\.5"
+    ):
+        StagePolicy().assign([1, 2], [0.5, 0.5], time_since_last_purchase=[0.0, -0.5])

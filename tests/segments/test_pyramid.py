@@ -37,11 +37,23 @@ def test_customer_share_tiers_monotone_and_lead_rule(values, shares, threshold) 
     _assert_monotone(profit, tiers)
     if threshold is not None:
         assert (tiers[profit < threshold] == 3).all()
+
+
+@given(
+    st.lists(st.floats(-1e4, 1e4), min_size=1, max_size=80, unique=True),
+    share_vectors(4),
+)
+def test_customer_share_tiers_hold_exact_counts_without_ties(values, shares) -> None:
+    """Without ties the top tiers hold exactly ceil(cumulative share * n) customers.
+
+    (This used to be a branch of the property above, taken only when all values were distinct
+    and the Lead rule was off: under the derandomized default profile it never ran.)
+    """
+    profit = np.array(values)
     n = profit.size
-    # without ties the top tiers hold exactly ceil(cumulative share * n) customers
-    if np.unique(profit).size == n and threshold is None:
-        cum = np.ceil(np.cumsum(shares)[:-1] * n - 1e-9 * n)
-        np.testing.assert_array_equal(np.cumsum(np.bincount(tiers, minlength=4))[:-1], cum)
+    tiers = pyramid_tiers(profit, shares=shares, lead_threshold=None)
+    cum = np.ceil(np.cumsum(shares)[:-1] * n - 1e-9 * n)
+    np.testing.assert_array_equal(np.cumsum(np.bincount(tiers, minlength=4))[:-1], cum)
 
 
 @given(customer_values(max_size=80), share_vectors(3), st.sampled_from([0.0, 25.0]))
@@ -136,6 +148,10 @@ def test_bad_arrays() -> None:
         pyramid_tiers([np.nan])
     with pytest.raises(InvalidInputError, match="tiers must be <= 3"):
         tier_profiles([4], [1.0], [1.0])
+    with pytest.raises(InvalidInputError, match=r"tiers must be >= 0.*index 1: -1"):
+        tier_profiles([0, -1], [1.0, 1.0], [1.0, 1.0])
+    with pytest.raises(InvalidInputError, match=r"tiers must be a whole number.*index 0: 1\.5"):
+        tier_profiles([1.5], [1.0], [1.0])
 
 
 @given(customer_values(negative=False, max_size=60), share_vectors(3))
