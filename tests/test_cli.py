@@ -236,6 +236,14 @@ def test_console_script_and_module_run() -> None:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.count("\n") == 2358
+        piped = subprocess.run(
+            [*command, "score", "-", "--summary-only", "--encoding", "cp1252"],
+            input="customer_id,date,amount\r\nZoë,2024-01-01,€5\r\n".encode("cp1252"),
+            capture_output=True,
+            check=False,
+        )
+        assert piped.returncode == 0, piped.stderr
+        assert piped.stdout.decode("utf-8").splitlines()[1] == "Zoë,0,0,0,0"
         failed = subprocess.run(
             [*command, "score", "no/such/file.csv"], capture_output=True, text=True, check=False
         )
