@@ -9,6 +9,7 @@ numbers when every id is a number and as text otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from decimal import Decimal
@@ -101,3 +102,58 @@ def test_any_csv_export_summarises_like_the_library(
     np.testing.assert_array_equal(table[:, 2], expected.T[order])
     assert expected.monetary_value is not None
     np.testing.assert_allclose(table[:, 3], expected.monetary_value[order], rtol=1e-12)
+
+
+#: Pieces of CSV cells that hit the reader's edge cases: quotes, line ends, a BOM, signs,
+#: currency symbols, dates, numbers and delimiters inside cells.
+CELL_PIECES = st.sampled_from(
+    ["", "1", "007", "2024-01-01", "2024-02-30", "5.5", "-", "+", "$", "€", "1e999", ".",
+     "1,234.50", '"', ";", "\n", "\r", " ", "\ufeff", "x", "é", "\x00", "nan", "date"]
+)  # fmt: skip
+CELLS = st.lists(CELL_PIECES, max_size=3).map("".join)
+#: Mostly well-formed rows (valid id and date) with a fuzzed cell somewhere, so that each
+#: column's parser sees odd values; sometimes a row of any width.
+GOOD_ID = st.sampled_from(["1", "007", "a b", '"x,y"'])
+GOOD_DATE = st.sampled_from(["2024-01-01", "2024-01-09", " 2024-03-01 "])
+ROW = st.one_of(
+    st.tuples(st.one_of(GOOD_ID, CELLS), GOOD_DATE, CELLS),
+    st.tuples(GOOD_ID, st.one_of(GOOD_DATE, CELLS), st.sampled_from(["5", "$2.50", "0"])),
+    st.lists(CELLS, max_size=4),
+).map(",".join)
+ROWS = st.lists(ROW, max_size=5)
+
+
+@given(
+    rows=ROWS,
+    header=st.sampled_from(["customer_id,date,amount", "customer_id,date", ""]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    raw=st.binary(max_size=8),
+    encoding=st.sampled_from(["utf-8", "latin-1", "utf-16"]),
+)
+def test_arbitrary_input_gives_a_result_or_one_line(
+    rows: list[str],
+    header: str,
+    newline: str,
+    raw: bytes,
+    encoding: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """No input makes the reader raise: exit 0, or exit 2 with one line and nothing written."""
+    text = newline.join([header, *rows]) if header else newline.join(rows)
+    path = tmp_path_factory.mktemp("fuzz") / "in.csv"
+    path.write_bytes(text.encode(encoding if encoding != "latin-1" else "utf-8") + raw)
+    out_file = path.with_suffix(".out")
+    argv = ["score", str(path), "--summary-only", "--encoding", encoding, "-o", str(out_file)]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    out, err = stdout.getvalue(), stderr.getvalue()
+    assert out == ""
+    if code == 0:
+        assert err == ""
+        assert out_file.read_text(encoding="utf-8").startswith("customer_id,")
+    else:
+        assert code == 2
+        assert err.startswith("custvalue: error: ")
+        assert err.count("\n") == 1
+        assert not out_file.exists()

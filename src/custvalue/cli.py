@@ -360,13 +360,12 @@ def _parse_amount(text: str) -> float | str:
     """
     value = text.strip()
     sign = ""
-    if value[:1] in "+-":
+    if value.startswith(("+", "-")):
         sign, value = value[0], value[1:].lstrip()
-    value = (
-        value.strip(_CURRENCY).strip()
-        if value[:1] in _CURRENCY or value[-1:] in _CURRENCY
-        else value
-    )
+    if value.startswith(tuple(_CURRENCY)):  # one symbol, before or after the number
+        value = value[1:].lstrip()
+    elif value.endswith(tuple(_CURRENCY)):
+        value = value[:-1].rstrip()
     if _NUMBER_RE.fullmatch(value):
         number = float(sign + value)
         if math.isfinite(number):
@@ -550,7 +549,8 @@ def _column_index(
                     )
             raise CommandLineError(
                 f"{source}: line 1: no column {name!r} in the header (columns: "
-                f"{', '.join(repr(h) for h in header)}); choose one with {option}{hint}"
+                f"{', '.join(_shown_id(h) for h in header[:20])}"
+                f"{', ...' if len(header) > 20 else ''}); choose one with {option}{hint}"
             )
         if len(where) > 1:
             raise CommandLineError(
@@ -658,7 +658,7 @@ def write_columns(
     writer.writerows(zip(*text, strict=True))
 
 
-_INDEX_RE = re.compile(r"\b(?:at )?index (\d+)")
+_INDEX_RE = re.compile(r"\b(?:at )?(?:index|position) (\d+)")
 _RENAMES = {
     "observation_end": "--observation-end",
     "time_unit": "--time-unit",
