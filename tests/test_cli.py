@@ -183,6 +183,10 @@ def _bad(tmp_path: Path, text: str) -> str:
             ["line 3", "'amount'", "negative", "'-3'", "--returns net"],
         ),
         (H + "1,2024-01-01,abc\n", [], ["line 2", "'abc'"]),
+        (H + "1,2024-01-01,\n", [], ["line 2", "'amount'", "must be a number", "''"]),
+        (H + "1,2024-01-01,-\n", [], ["line 2", "'amount'", "must be a number", "'-'"]),
+        (H + "1,2024-01-01,$$5\n", [], ["line 2", "'$$5'"]),
+        (H + "1,2024-01-01,1e999\n", [], ["line 2", "not a finite number"]),
         (H + "1,2024-01-01,nan\n", [], ["line 2", "'nan'"]),
         (H + "1,2024-01-01\n", [], ["line 2", "2 fields but the header has 3", "'amount'"]),
         (H + " ,2024-01-01,1\n", [], ["line 2", "empty customer id"]),
@@ -236,6 +240,14 @@ def test_console_script_and_module_run() -> None:
         )
         assert done.returncode == 0, done.stderr
         assert done.stdout.count("\n") == 2358
+        piped = subprocess.run(
+            [*command, "score", "-", "--summary-only", "--encoding", "cp1252"],
+            input="customer_id,date,amount\r\nZoë,2024-01-01,€5\r\n".encode("cp1252"),
+            capture_output=True,
+            check=False,
+        )
+        assert piped.returncode == 0, piped.stderr
+        assert piped.stdout.decode("utf-8").splitlines()[1] == "Zoë,0,0,0,0"
         failed = subprocess.run(
             [*command, "score", "no/such/file.csv"], capture_output=True, text=True, check=False
         )

@@ -309,13 +309,15 @@ def _read_text(path: str, encoding: str, delimiter: str) -> str:
     try:
         text = raw.decode(name)
     except UnicodeDecodeError as exc:
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        line = raw.count(b"\n", 0, exc.start) + 1
-        field = raw.count(delimiter.encode("latin-1", "replace"), line_start, exc.start)
-        header = raw.split(b"\n", 1)[0].decode(name, "replace").split(delimiter)
-        column = repr(header[field].strip()) if field < len(header) else f"field {field + 1}"
+        before = raw[: exc.start].decode(name, "replace").removeprefix("\ufeff")
+        line = before.count("\n") + 1
+        field = before.rpartition("\n")[2].count(delimiter)  # quotes ignored: a best guess
+        header = before.partition("\n")[0].split(delimiter) if line > 1 else []
+        column = (
+            f"column {header[field].strip()!r}" if field < len(header) else f"field {field + 1}"
+        )
         raise CommandLineError(
-            f"{_source(path)}: line {line}: column {column}: byte 0x{raw[exc.start]:02x} is "
+            f"{_source(path)}: line {line}: {column}: byte 0x{raw[exc.start]:02x} is "
             f"not valid {encoding} text; give the file's encoding, e.g. --encoding latin-1 "
             "(or cp1252, utf-16)"
         ) from None
@@ -358,13 +360,12 @@ def _parse_amount(text: str) -> float | str:
     """
     value = text.strip()
     sign = ""
-    if value[:1] in "+-":
+    if value.startswith(("+", "-")):
         sign, value = value[0], value[1:].lstrip()
-    value = (
-        value.strip(_CURRENCY).strip()
-        if value[:1] in _CURRENCY or value[-1:] in _CURRENCY
-        else value
-    )
+    if value.startswith(tuple(_CURRENCY)):  # one symbol, before or after the number
+        value = value[1:].lstrip()
+    elif value.endswith(tuple(_CURRENCY)):
+        value = value[:-1].rstrip()
     if _NUMBER_RE.fullmatch(value):
         number = float(sign + value)
         if math.isfinite(number):
@@ -470,7 +471,7 @@ def read_transactions(
         end = reader.line_num
         for row in reader:
             start, end = end + 1, reader.line_num
-            if not row:
+            if not row or (len(row) == 1 and not row[0].strip()):  # a blank line
                 continue
             if len(row) != len(header):
                 raise CommandLineError(
@@ -548,7 +549,8 @@ def _column_index(
                     )
             raise CommandLineError(
                 f"{source}: line 1: no column {name!r} in the header (columns: "
-                f"{', '.join(repr(h) for h in header)}); choose one with {option}{hint}"
+                f"{', '.join(_shown_id(h) for h in header[:20])}"
+                f"{', ...' if len(header) > 20 else ''}); choose one with {option}{hint}"
             )
         if len(where) > 1:
             raise CommandLineError(
@@ -656,7 +658,7 @@ def write_columns(
     writer.writerows(zip(*text, strict=True))
 
 
-_INDEX_RE = re.compile(r"\b(?:at )?index (\d+)")
+_INDEX_RE = re.compile(r"\b(?:at )?(?:index|position) (\d+)")
 _RENAMES = {
     "observation_end": "--observation-end",
     "time_unit": "--time-unit",
