@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, columns_html, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._transactions import (
     coerce_date_scalar,
     coerce_dates,
@@ -344,6 +344,14 @@ class CalibrationHoldout:
             f"({self.holdout_duration:g} {self.calibration.time_unit})"
         )
         return columns_html(self.to_columns(), caption)
+
+    def __repr__(self) -> str:
+        return columns_repr(
+            self,
+            self.to_columns(),
+            calibration_end=str(self.calibration_end),
+            observation_end=str(self.observation_end),
+        )
 
 
 def _coerce_log(
