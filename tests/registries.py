@@ -139,8 +139,8 @@ TWO_LAYOUTS: set[type] = {
     lifecycle.StageHistory,
 }
 
-#: Public classes that are not results, with the kind they belong to. The persistable-class and
-#: data= registries of their own batteries live with those batteries.
+#: Public classes that are not results, with the kind they belong to. The persistable-class
+#: registry (tests/test_persistence.py) and the data= registry live with their batteries.
 NOT_RESULTS: dict[type, str] = {
     clv.BetaGeoParams: "parameters",
     clv.GammaGammaParams: "parameters",

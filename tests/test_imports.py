@@ -19,7 +19,7 @@ SRC = Path(custvalue.__file__).parent
 
 #: Optional dependency -> the modules (glob patterns) of its extra that may import it.
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "narwhals": ("custvalue._dataframe",),  # [dataframe]
+    "narwhals": ("custvalue._dataframe", "custvalue._frames"),  # [dataframe]: the frame edge
     "pandas": ("custvalue.dask", "custvalue.dask.*"),  # [dask] (dask[dataframe] brings it)
     "polars": (),
     "pyarrow": (),
@@ -57,10 +57,10 @@ def _type_checking_nodes(tree: ast.AST) -> set[int]:
     return skip
 
 
-def _imports(name: str) -> set[str]:
+def _imports(name: str, source: str | None = None) -> set[str]:
     """Absolute names of every module ``name`` imports (at any depth of its code)."""
-    path, is_package = MODULES[name]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    path, is_package = MODULES.get(name, (Path(), False))
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
     skip = _type_checking_nodes(tree)
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -131,9 +131,22 @@ def test_the_cycle_finder_finds_cycles() -> None:
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_the_graph_sees_imports_inside_functions() -> None:
-    # custvalue.summary reads frames lazily, inside summarize_transactions
-    assert "custvalue._dataframe" in _graph()["custvalue.summary"]
+def test_imports_are_found_inside_functions_but_not_under_type_checking() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from custvalue import _persist, errors\n"
+        "from . import _columns\n"
+        "if TYPE_CHECKING:\n"
+        "    from custvalue.frame import to_frame\n"
+        "def f():\n"
+        "    from custvalue.clv.bgnbd import BetaGeo\n"
+        "    importlib.import_module('tqdm.auto')\n"
+    )
+    found = _imports("custvalue.summary", source)
+    assert {"custvalue._persist", "custvalue.errors", "custvalue._columns"} <= found
+    assert {"custvalue.clv.bgnbd", "tqdm.auto"} <= found
+    assert "custvalue.frame" not in found
+    assert "custvalue" not in found  # ``from custvalue import _persist`` is not the package
 
 
 def test_optional_dependencies_only_in_their_extras_modules() -> None:
