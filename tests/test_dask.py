@@ -125,6 +125,7 @@ def test_customers_span_partitions(frame: Any) -> None:
     assert spanning > 1000  # many customers have purchases in several partitions
 
 
+@pytest.mark.slow  # ~30-70 s: run by CI's second step (pytest -m slow)
 def test_summary_equals_in_memory(dask_summary: Any, summary: Any) -> None:
     got = _sorted(dask_summary)
     assert list(got.columns) == list(cvd.SUMMARY_COLUMNS)
@@ -291,6 +292,7 @@ def test_summary_property_any_partitioning(logs: dict[str, Any], npartitions: in
     np.testing.assert_allclose(got["monetary_value"].to_numpy(), ref.monetary_value, rtol=1e-12)
 
 
+@pytest.mark.slow  # ~30-70 s: run by CI's second step (pytest -m slow)
 def test_progress_on_a_distributed_client(client: Any, dask_summary: Any, recorder: Any) -> None:
     """One bar step per finished partition (both tables), then each optimizer's bar."""
     quiet = cvd.fit_models(dask_summary)

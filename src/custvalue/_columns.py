@@ -114,14 +114,21 @@ def columns_html(columns: Mapping[str, NDArray[Any]], caption: str = "", max_row
 def columns_repr(obj: object, columns: Mapping[str, NDArray[Any]], **facts: Any) -> str:
     """Short one-line text repr: class name, row count, column names and a few facts.
 
+    A one-row result (a record) shows its values instead of the column names.
+
     >>> import numpy as np
     >>> class Result:
     ...     pass
     >>> columns_repr(Result(), {"a": np.zeros(3), "b": np.ones(3)}, level=0.9)
     'Result(rows=3, columns=[a, b], level=0.9)'
+    >>> columns_repr(Result(), {"a": np.array([0.25]), "n": np.array([4])})
+    'Result(a=0.25, n=4)'
     """
     n = int(next(iter(columns.values())).shape[0]) if columns else 0
     extra = "".join(f", {key}={_cell(value)}" for key, value in facts.items())
+    if n == 1:  # a record: show its values
+        values = ", ".join(f"{key}={_cell(column[0])}" for key, column in columns.items())
+        return f"{type(obj).__name__}({values}{extra})"
     return f"{type(obj).__name__}(rows={n}, columns=[{', '.join(columns)}]{extra})"
 
 

@@ -1,25 +1,25 @@
-"""Plain HTML tables for the notebook representations (``_repr_html_``) of results."""
+"""HTML tables for the notebook representations (``_repr_html_``) of results.
+
+Results build their HTML from their own columns with :func:`custvalue._columns.columns_html`;
+:func:`html_table` is the row-wise entry for tables that are not a result's columns (e.g. a
+bootstrap summary). Both share one cell format.
+"""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from custvalue._columns import columns_html
+
 __all__ = ["html_table"]
 
 
 def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str = "") -> str:
-    """A plain HTML table; floats shown with 4 significant digits."""
-
-    def cell(v: Any) -> str:
-        if isinstance(v, (float, np.floating)):
-            return f"{float(v):.4g}"
-        return html.escape(str(v))
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    """An HTML table from rows (every row shown; floats with 4 significant digits)."""
+    columns = {
+        name: np.array([row[j] for row in rows], dtype=object) for j, name in enumerate(header)
+    }
+    return columns_html(columns, caption, max_rows=len(rows))

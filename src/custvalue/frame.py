@@ -262,7 +262,7 @@ def _result_columns(result: Any, layout: str | None) -> Columns:
     """The columns of a result (its ``to_columns()``) or of a mapping of 1-D arrays."""
     if isinstance(result, Tabular):
         if layout is None:
-            return result.to_columns()
+            return freeze_columns(result.to_columns())
         to_columns: Any = result.to_columns
         if "layout" not in inspect.signature(to_columns).parameters:
             raise InvalidInputError(

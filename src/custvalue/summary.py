@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, columns_html, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._frames import FrameInput, accepts_data
 from custvalue._transactions import (
     Returns,
@@ -405,6 +405,14 @@ class CalibrationHoldout:
             f"({self.holdout_duration:g} {self.calibration.time_unit})"
         )
         return columns_html(self.to_columns(), caption)
+
+    def __repr__(self) -> str:
+        return columns_repr(
+            self,
+            self.to_columns(),
+            calibration_end=str(self.calibration_end),
+            observation_end=str(self.observation_end),
+        )
 
 
 def _amounts(monetary: ArrayLike, ids: NDArray[Any]) -> FloatArray:

@@ -52,6 +52,7 @@ def test_result_shapes_and_point_estimate(cdnow: Any) -> None:
     assert np.all(boot.standard_errors() > 0)
 
 
+@pytest.mark.slow  # ~30-70 s: run by CI's second step (pytest -m slow)
 def test_bootstrap_errors_match_the_observed_information(synthetic: Any) -> None:
     """With many customers the bootstrap spread and the asymptotic standard errors agree."""
     s = synthetic
@@ -131,6 +132,7 @@ def test_unconverged_replicates_are_recorded_and_left_out(
     np.testing.assert_array_equal(boot.models()[2].params.as_array(), kept[2])
 
 
+@pytest.mark.slow  # ~30-70 s: run by CI's second step (pytest -m slow)
 def test_gamma_gamma_replicate_without_repeat_buyers_is_not_converged() -> None:
     # one repeat buyer among many one-time buyers: some replicates draw no repeat buyer
     x = np.array([0.0] * 40 + [2.0, 3.0, 1.0])

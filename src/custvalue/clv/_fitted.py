@@ -8,7 +8,6 @@ attrs fields ``params``, ``log_likelihood``, ``covariance``, ``n_customers``,
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any, ClassVar
 
@@ -17,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, freeze_columns
 from custvalue.clv._optimize import FitDiagnostics
 from custvalue.errors import PersistenceError
 
@@ -159,21 +158,8 @@ class FittedModel:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        head = "".join(
-            f"<th>{h}</th>" for h in ("param", "estimate", "std err", "95% lower", "95% upper")
-        )
-        body = "".join(
-            f"<tr><td>{n}</td><td>{v:.6g}</td><td>{s:.4g}</td><td>{lo:.4g}</td><td>{hi:.4g}</td></tr>"
-            for n, v, s, lo, hi in self._parameter_rows()
-        )
-        foot = "".join(
-            f"<tr><td>{html.escape(k)}</td><td colspan='4'>{html.escape(v)}</td></tr>"
-            for k, v in self._fit_rows()
-        )
-        return (
-            f"<table><caption>{html.escape(self.TITLE)}</caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}{foot}</tbody></table>"
-        )
+        facts = "; ".join(f"{label}: {text}" for label, text in self._fit_rows())
+        return columns_html(self.to_columns(), f"{self.TITLE}; {facts}")
 
 
 def fit_to_payload(model: FittedModel) -> dict[str, Any] | None:

@@ -588,6 +588,10 @@ class BetaGeo(FittedModel):
         out: FloatArray = np.exp(self.log_probability_of_purchases(n, t, time_unit=time_unit))
         return out
 
+    def __repr__(self) -> str:
+        p = self.params
+        return f"BetaGeo(BetaGeoParams(r={p.r!r}, alpha={p.alpha!r}, a={p.a!r}, b={p.b!r}))"
+
     # --------------------------------------------------------------- persistence
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (kind ``"BetaGeo"``), bit-exact."""

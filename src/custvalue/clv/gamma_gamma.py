@@ -25,7 +25,7 @@ from scipy import stats
 from scipy.special import digamma, gammaln
 
 from custvalue import _persist
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, freeze_columns
 from custvalue._progress import check_progress
 from custvalue._validation import (
     as_array,
@@ -660,8 +660,7 @@ class SpendFrequencyIndependence:
         return freeze_columns({k: np.array([v]) for k, v in attrs.asdict(self).items()})
 
     def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in attrs.asdict(self).items())
-        return f"<table><caption>Spend/frequency independence</caption>{rows}</table>"
+        return columns_html(self.to_columns(), "Spend/frequency independence")
 
 
 def spend_frequency_independence(

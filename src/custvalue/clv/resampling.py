@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_repr, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._progress import check_progress, progress_bar
@@ -176,6 +176,9 @@ class BootstrapResult(JsonMixin):
     def _repr_html_(self) -> str:
         header = ("param", "estimate", "boot s.e.", "2.5%", "97.5%")
         return html_table(header, self._rows(), caption=self._caption())
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), model=self.model)
 
 
 def bootstrap(

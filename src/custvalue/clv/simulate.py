@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._progress import progress_bar
 from custvalue._validation import as_float_array, as_rng, as_scalar, readonly_array
 
@@ -50,6 +50,12 @@ class SimulatedHistories:
     def to_columns(self) -> Columns:
         """One row per simulated customer: every attribute as a column."""
         return freeze_columns(attrs.asdict(self, recurse=False))
+
+    def _repr_html_(self) -> str:
+        return columns_html(self.to_columns(), "simulated customer histories")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
 
 
 def simulate_bgnbd(

@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._validation import readonly_array
 from custvalue.summary import (
     CalibrationHoldout,
@@ -77,6 +77,12 @@ class TransactionLog:
         """Number of transactions."""
         return int(self.customer_id.size)
 
+    def _repr_html_(self) -> str:
+        return columns_html(self.to_columns(), f"transaction log, {self.n_rows:,} rows")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
+
 
 @attrs.frozen(eq=False)
 class Donations:
@@ -107,6 +113,12 @@ class Donations:
     def n_donors(self) -> int:
         """Total number of donors (the sum of ``weights``)."""
         return int(self.weights.sum())
+
+    def _repr_html_(self) -> str:
+        return columns_html(self.to_columns(), f"donation patterns of {self.n_donors:,} donors")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
 
 
 @functools.lru_cache(maxsize=1)

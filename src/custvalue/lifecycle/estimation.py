@@ -22,8 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from custvalue._columns import Columns, matrix_columns
-from custvalue._html import html_table
+from custvalue._columns import Columns, columns_html, columns_repr, matrix_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, fail_at
 from custvalue.errors import InvalidInputError
@@ -289,13 +288,8 @@ class MigrationEstimate(JsonMixin):
         )  # fmt: skip
 
     def _repr_html_(self) -> str:
-        rows = []
-        for i in range(4):
-            cells = [
-                f"{p:.3f} ± {s:.3f}"
-                for p, s in zip(self.matrix[i], self.standard_errors[i], strict=True)
-            ]
-            tag = " (fixed)" if self.fixed[i] else ""
-            rows.append((STAGE_NAMES[i] + tag, *cells, int(self.counts[i].sum())))
-        cap = f"estimated transition matrix ({self.method}, estimate ± standard error)"
-        return html_table(["from \\ to", *STAGE_NAMES, "transitions from"], rows, cap)
+        cap = f"estimated transition matrix ({self.method})"
+        return columns_html(self.to_columns(), cap, max_rows=16)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), method=self.method)

@@ -16,8 +16,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, check_layout, freeze_columns
-from custvalue._html import html_table
+from custvalue._columns import Columns, check_layout, columns_html, columns_repr, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_int64
 from custvalue._progress import progress_bar
 from custvalue._transactions import coerce_date_scalar
@@ -125,11 +124,11 @@ class StageHistory(JsonMixin):
         return out
 
     def _repr_html_(self) -> str:
-        counts = self.stage_counts()
-        rows = [
-            (str(c), *counts[k], int(self.routed[:, k].sum())) for k, c in enumerate(self.cutoffs)
-        ]
-        return html_table(["cut-off", *STAGE_NAMES, "routed"], rows, "customers per stage")
+        caption = f"stage of {self.customer_id.size} customers at {self.cutoffs.size} cut-offs"
+        return columns_html(self.to_columns(), caption)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), cutoffs=self.cutoffs.size)
 
 
 PAlive = PAliveModel | Callable[[CustomerSummary], ArrayLike]

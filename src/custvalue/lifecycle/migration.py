@@ -22,8 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, freeze_columns, matrix_columns
-from custvalue._html import html_table
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns, matrix_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._progress import progress_bar
 from custvalue._validation import as_count, as_float_array, as_rng, as_scalar, fail_at
@@ -95,9 +94,13 @@ class StageValue(JsonMixin):
 
     def _repr_html_(self) -> str:
         h = "infinite" if self.horizon is None else f"{self.horizon} periods"
-        rows = [(n, r, v) for n, r, v in zip(STAGE_NAMES, self.rewards, self.values, strict=True)]
         cap = f"value by starting stage (d = {self.discount_rate:g} per period, horizon {h})"
-        return html_table(["stage", "reward per period", "value"], rows, cap)
+        return columns_html(self.to_columns(), cap)
+
+    def __repr__(self) -> str:
+        return columns_repr(
+            self, self.to_columns(), discount_rate=self.discount_rate, horizon=self.horizon
+        )
 
 
 @attrs.frozen
@@ -155,21 +158,15 @@ class AbsorbingFacts(JsonMixin):
         fail_at("probability_reach_retain", "must be in [0, 1]", reach, (reach < 0) | (reach > 1))
 
     def _repr_html_(self) -> str:
-        rows = [
-            (
-                STAGE_NAMES[i],
-                *self.fundamental_matrix[i],
-                self.expected_periods[i],
-                np.sqrt(self.variance_periods[i]),
-            )
-            for i in range(3)
-        ]
-        head = ["from \\ to", *STAGE_NAMES[:3], "E[periods]", "sd[periods]"]
         cap = (
-            "fundamental matrix N; P(RECOVER ever returns to RETAIN) = "
+            "absorbing-chain facts (the fundamental matrix N is .fundamental_matrix); "
+            "P(RECOVER ever returns to RETAIN) = "
             f"{self.probability_recover_to_retain:.4g}"
         )
-        return html_table(head, rows, cap)
+        return columns_html(self.to_columns(), cap)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
 
 
 @attrs.frozen
@@ -215,10 +212,12 @@ class WhatIf(JsonMixin):
         )
 
     def _repr_html_(self) -> str:
-        rows = list(
-            zip(STAGE_NAMES, self.before.values, self.after.values, self.difference, strict=True)
+        return columns_html(
+            self.to_columns(), "value by starting stage before and after the change"
         )
-        return html_table(["stage", "value before", "value after", "change"], rows)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
 
 
 def _check_model(instance: MigrationModel, attribute: Any, value: FloatArray) -> None:
@@ -525,5 +524,7 @@ class MigrationModel(JsonMixin):
         return matrix_columns(STAGE_NAMES, layout, probability=self.matrix)
 
     def _repr_html_(self) -> str:
-        rows = [(STAGE_NAMES[i], *self.matrix[i]) for i in range(len(Stage))]
-        return html_table(["from \\ to", *STAGE_NAMES], rows, "transition matrix per period")
+        return columns_html(self.to_columns(layout="wide"), "transition matrix per period")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(layout="wide"))

@@ -28,8 +28,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, freeze_columns
-from custvalue._html import html_table
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._json import JsonMixin
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError
@@ -144,6 +143,12 @@ class InclusiveResolution(JsonMixin):
         """One row: the six shares and rates."""
         return freeze_columns({k: np.array([v]) for k, v in attrs.asdict(self).items()})
 
+    def _repr_html_(self) -> str:
+        return columns_html(self.to_columns(), "complainers, inclusive reading")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
+
 
 @attrs.frozen
 class MoveGain(JsonMixin):
@@ -174,6 +179,12 @@ class MoveGain(JsonMixin):
         the move is ``after``)."""
         names = ("moved_share", "intent_change", "customers", "money")
         return freeze_columns({k: np.array([getattr(self, k)]) for k in names})
+
+    def _repr_html_(self) -> str:
+        return columns_html(self.to_columns(), "effect of the move")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
 
 
 @attrs.frozen
@@ -472,10 +483,11 @@ class RepurchaseTree(JsonMixin):
         )
 
     def _repr_html_(self) -> str:
-        w, r = self.leaf_shares, self.leaf_rates
-        rows = [(LEAVES[k], w[k], r[k], w[k] * (1 - r[k])) for k in range(5)]
         cap = f"repurchase intent {self.intent:.4g}; no intent {self.no_intent_share:.4g}"
-        return html_table(["leaf", "share of customers", "intent rate", "lost share"], rows, cap)
+        return columns_html(self.to_columns(), cap)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), intent=self.intent)
 
 
 def _leaf_index(name: str, arg: str, names: tuple[str, ...]) -> int:

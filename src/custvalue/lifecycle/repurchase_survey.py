@@ -20,8 +20,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, freeze_columns
-from custvalue._html import html_table
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
 from custvalue.errors import InvalidInputError
@@ -81,9 +80,10 @@ class IntentSummary(JsonMixin):
             fail_at(name, "must be in [0, 1]", arr, ~((arr >= 0) & (arr <= 1)))
 
     def _repr_html_(self) -> str:
-        rows = [("overall intent", *self.intent), ("no intent", *self.no_intent)]
-        rows += [(f"lost: {leaf}", *self.lost[:, k]) for k, leaf in enumerate(LEAVES)]
-        return html_table(["quantity", "mean", "lower", "upper"], rows, f"level {self.level:g}")
+        return columns_html(self.to_columns(), f"level {self.level:g}")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), level=self.level)
 
 
 @attrs.frozen
@@ -233,10 +233,7 @@ class RepurchasePosterior(JsonMixin):
         )
 
     def _repr_html_(self) -> str:
-        lo, hi = self.rate_intervals()
-        rows = [
-            (leaf, self.leaf_shares[k], self.rate_means[k], lo[k], hi[k])
-            for k, leaf in enumerate(LEAVES)
-        ]
-        head = ["leaf", "share", "intent rate (mean)", "2.5%", "97.5%"]
-        return html_table(head, rows, "repurchase-intent posterior")
+        return columns_html(self.to_columns(), "repurchase-intent posterior")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())

@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_int64
 from custvalue._validation import as_array, as_float_array, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
@@ -418,13 +418,8 @@ class StageAssignment(JsonMixin):
         return np.bincount(self.stages.ravel(), minlength=len(Stage)).astype(np.int64)
 
     def _repr_html_(self) -> str:
-        rows = []
-        for s in Stage:
-            mask = self.stages == int(s)
-            why = np.bincount(self.reasons[mask], minlength=len(Reason))
-            detail = ", ".join(f"{Reason(k).name}: {c}" for k, c in enumerate(why) if c)
-            rows.append(f"<tr><td>{s.name}</td><td>{int(mask.sum())}</td><td>{detail}</td></tr>")
-        return (
-            "<table><thead><tr><th>stage</th><th>customers</th><th>reasons</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+        counts = ", ".join(f"{s.name} {c}" for s, c in zip(Stage, self.counts(), strict=True))
+        return columns_html(self.to_columns(), f"stage and reason per customer ({counts})")
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._validation import fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 
@@ -36,17 +36,6 @@ def _format(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{float(value):,.4g}" if abs(float(value)) < 1e4 else f"{float(value):,.0f}"
     return html.escape(str(value))
-
-
-def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_format(v)}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return (
-        f"<table><caption>{html.escape(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
 
 
 @attrs.frozen(eq=False)
@@ -126,17 +115,7 @@ class SegmentTable:
         if segment not in self.segment:
             raise InvalidInputError(f"segment must be one of {self.segment}; got {segment!r}")
         i = self.segment.index(segment)
-        out: dict[str, Any] = {
-            "segment": segment,
-            "count": int(self.count[i]),
-            "customer_share": float(self.customer_share[i]),
-            f"{self.value_name}_total": float(self.value_total[i]),
-            f"{self.value_name}_share": float(self.value_share[i]),
-            f"{self.value_name}_mean": float(self.value_mean[i]),
-        }
-        for j, name in enumerate(self.extra_names):
-            out[f"{name}_total"] = float(self.extra_totals[i, j])
-        return out
+        return {name: column[i].item() for name, column in self.to_columns().items()}
 
     def to_text(self) -> str:
         """A plain-text rendering (fixed-width columns), e.g. for printing in a terminal."""
@@ -200,7 +179,7 @@ class SegmentTable:
 
     def _repr_html_(self) -> str:
         caption = f"{len(self.segment)} segments, {int(self.count.sum()):,} customers"
-        return _html_table(self._header(), self._rows(), caption)
+        return columns_html(self.to_columns(), caption, max_rows=len(self.segment))
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON payload (used by :meth:`to_json` and by results that embed a table)."""
@@ -255,6 +234,9 @@ class SegmentTable:
     def from_json(cls, text: str | bytes) -> SegmentTable:
         """Load a table written by :meth:`to_json`."""
         return cls.from_payload(_persist.loads(text, "SegmentTable"))
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), customers=int(self.count.sum()))
 
 
 def segment_table(
@@ -386,6 +368,9 @@ class Segmentation:
             raise PersistenceError("Segmentation: segment names must be strings")
         with _persist.invalid_content("Segmentation"):
             return cls(codes=codes, segments=tuple(segments), table=table)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), segments=len(self.segments))
 
 
 def make_segmentation(

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._validation import as_scalar, fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array
@@ -151,15 +151,12 @@ class LorenzCurve:
         )
 
     def _repr_html_(self) -> str:
-        shares = (0.01, 0.05, 0.1, 0.2, 0.5)
-        rows = "".join(
-            f"<tr><td>top {p:.0%}</td><td>{self.top_share(p):.1%}</td></tr>" for p in shares
+        top = ", ".join(f"top {p:.0%} hold {self.top_share(p):.1%}" for p in (0.01, 0.1, 0.2))
+        caption = (
+            f"Lorenz curve of {self.customer_share.size - 1:,} customers, Gini {self.gini:.3f}; "
+            f"{top}"
         )
-        return (
-            f"<table><caption>Lorenz curve of {self.customer_share.size - 1:,} customers, "
-            f"Gini {self.gini:.3f}</caption><thead><tr><th>customers</th><th>share of value"
-            f"</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        return columns_html(self.to_columns(), caption)
 
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (bit-exact round trip)."""
@@ -190,6 +187,9 @@ class LorenzCurve:
                 negative=_persist.require(p, "negative", str, w),
                 **arrays,
             )
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), gini=self.gini)
 
 
 def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCurve:

@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_repr, freeze_columns
 from custvalue._validation import as_scalar, readonly_array
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share, tiers_by_value_share
@@ -283,6 +283,9 @@ class CustomerPyramid:
             if threshold is None
             else _persist.decode_float(threshold, "lead_threshold"),
         )
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), cutoff=self.cutoff)
 
 
 def customer_pyramid(

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._columns import Columns, freeze_columns
+from custvalue._columns import Columns, columns_repr, freeze_columns
 from custvalue._validation import fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
@@ -299,6 +299,9 @@ class RFMScores:
                 table=SegmentTable.from_payload(_persist.require(p, "table", dict, w)),
                 **kwargs,
             )
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns(), k=self.k, binning=self.binning)
 
 
 def _choice(value: str, name: str, allowed: tuple[str, ...]) -> None:
