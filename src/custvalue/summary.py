@@ -105,6 +105,10 @@ def _monetary(value: Any) -> FloatArray | None:
     return None if value is None else _float_array(value, "monetary_value")
 
 
+def _total_spend(value: Any) -> FloatArray | None:
+    return None if value is None else _readonly(as_float_array(value, "total_spend", ndim=1))
+
+
 def _observation_end(value: Any) -> np.datetime64:
     return np.datetime64(coerce_date_scalar(value, "observation_end"), "D")
 
@@ -141,6 +145,9 @@ class CustomerSummary:
         Last day of observation (inclusive), ``numpy.datetime64[D]``.
     time_unit
         Label of the time unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, ``"14D"`` ...).
+    total_spend
+        Sum of the amounts of all purchase days, the first included (what RFM scores rank), or
+        ``None`` when no amounts were given. Optional when building a summary by hand.
 
     Raises
     ------
@@ -156,12 +163,15 @@ class CustomerSummary:
     monetary_value: FloatArray | None = attrs.field(converter=_monetary)
     observation_end: np.datetime64 = attrs.field(converter=_observation_end)
     time_unit: str = attrs.field(converter=time_unit_label)
+    total_spend: FloatArray | None = attrs.field(default=None, converter=_total_spend)
 
     def __attrs_post_init__(self) -> None:
         n = self.customer_id.size
         named = {"frequency": self.frequency, "recency": self.recency, "T": self.T}
         if self.monetary_value is not None:
             named["monetary_value"] = self.monetary_value
+        if self.total_spend is not None:
+            named["total_spend"] = self.total_spend
         for name, arr in named.items():
             if arr.shape != (n,):
                 raise InvalidInputError(
@@ -251,12 +261,16 @@ class CustomerSummary:
             else _persist.encode_array(self.monetary_value),
             "observation_end": str(self.observation_end),
             "time_unit": self.time_unit,
+            "total_spend": None
+            if self.total_spend is None
+            else _persist.encode_array(self.total_spend),
         }
 
     @classmethod
     def _from_payload(cls, payload: dict[str, Any]) -> CustomerSummary:
         where = "CustomerSummary"
         monetary = payload.get("monetary_value")
+        total = payload.get("total_spend")
         with _persist.invalid_content(where):
             return cls(
                 customer_id=_persist.require_array(payload, "customer_id", where),
@@ -268,6 +282,7 @@ class CustomerSummary:
                 else _persist.decode_array(monetary, "monetary_value"),
                 observation_end=_persist.require(payload, "observation_end", str, where),
                 time_unit=_persist.require(payload, "time_unit", str, where),
+                total_spend=None if total is None else _persist.decode_array(total, "total_spend"),
             )
 
     def to_json(self) -> str:
@@ -492,7 +507,7 @@ def _summarize(
     ids: NDArray[Any], days: IntArray, amounts: FloatArray | None, end: int, unit: TimeUnit
 ) -> CustomerSummary:
     unit_days = time_unit_days(unit)
-    groups = group_purchase_days(ids, days, amounts, with_total=False)
+    groups = group_purchase_days(ids, days, amounts)
     first = groups.first_day
     frequency = groups.n_days - 1
     monetary = None
@@ -507,6 +522,7 @@ def _summarize(
         monetary_value=monetary,
         observation_end=np.datetime64(end, "D"),
         time_unit=unit,
+        total_spend=groups.total,
     )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._frames import accepts_data
 from custvalue._validation import as_scalar, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.segments._inputs import as_customer_array
@@ -142,7 +143,13 @@ class LorenzCurve:
         )
 
 
-def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCurve:
+@accepts_data("values")
+def lorenz_curve(
+    values: ArrayLike,
+    *,
+    negative: Negative = "raise",
+    data: Any = None,
+) -> LorenzCurve:
     """Lorenz curve and Gini coefficient of a per-customer value array.
 
     Parameters
@@ -151,6 +158,9 @@ def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCu
         Value per customer (spend, profit, CLV ...), any money unit; n >= 1.
     negative : {"raise", "clip", "keep"}, default "raise"
         How negative values are handled (see the module docstring).
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``values`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -181,11 +191,20 @@ def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCu
     )
 
 
-def gini(values: ArrayLike, *, negative: Negative = "raise") -> float:
+@accepts_data("values")
+def gini(
+    values: ArrayLike,
+    *,
+    negative: Negative = "raise",
+    data: Any = None,
+) -> float:
     """Gini coefficient of a per-customer value array (see :func:`lorenz_curve`).
 
     In [0, 1) for values >= 0: 0 when all customers are worth the same, (n-1)/n when one
     customer holds everything.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``values`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Examples
     --------
@@ -196,7 +215,14 @@ def gini(values: ArrayLike, *, negative: Negative = "raise") -> float:
     return gini_kernel(_prepare(values, negative))
 
 
-def top_share(values: ArrayLike, p: float = 0.2, *, negative: Negative = "raise") -> float:
+@accepts_data("values")
+def top_share(
+    values: ArrayLike,
+    p: float = 0.2,
+    *,
+    negative: Negative = "raise",
+    data: Any = None,
+) -> float:
     """Share of the total value held by the top ``p`` fraction of customers (the 80/20 check).
 
     Parameters
@@ -207,6 +233,9 @@ def top_share(values: ArrayLike, p: float = 0.2, *, negative: Negative = "raise"
         Fraction of customers, in [0, 1]; interpolated linearly between customers.
     negative : {"raise", "clip", "keep"}, default "raise"
         With ``"keep"`` the result can exceed 1 (the whale curve).
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``values`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Examples
     --------
