@@ -120,9 +120,9 @@ def accepts_data(
     The decorated function must declare a keyword ``data: Any = None`` (documented in its
     docstring); it is always called with ``data=None`` and arrays. With a frame, each argument
     of ``columns`` is a column name, ``None`` (omitted) or a single number (for every row);
-    anything else (an array next to a frame) is an :class:`InvalidTypeError`. With ``result``, the return
-    value of a call with a frame is ``result(value, FrameInput)``; otherwise it is returned as
-    is (a result object, which ``custvalue.frame.to_frame`` tabulates).
+    anything else (an array next to a frame) is an :class:`InvalidTypeError`. With ``result``,
+    the return value of a call with a frame is ``result(value, FrameInput)``; otherwise it is
+    returned as is (a result object, which ``custvalue.frame.to_frame`` tabulates).
     """
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
