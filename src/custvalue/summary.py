@@ -31,7 +31,6 @@ Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` 
 
 from __future__ import annotations
 
-import html
 from typing import Any, overload
 
 import attrs
@@ -40,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._frames import FrameInput, accepts_data
+from custvalue._html import TableView, column_view, html_table, text_table
 from custvalue._transactions import (
     Returns,
     apply_returns,
@@ -305,37 +305,18 @@ class CustomerSummary:
             cols["monetary_value"] = self.monetary_value
         return cols
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         caption = (
-            f"CustomerSummary: {self.n_customers} customers, time unit {self.time_unit}, "
-            f"observation end {self.observation_end}"
-        )
-        return _html_table(caption, self._columns())
-
-    def __repr__(self) -> str:
-        return (
             f"CustomerSummary(n_customers={self.n_customers}, time_unit={self.time_unit!r}, "
             f"observation_end={str(self.observation_end)!r})"
         )
+        return column_view(caption, self._columns())
 
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
 
-def _html_table(caption: str, columns: dict[str, NDArray[Any]], rows: int = 10) -> str:
-    n = next(iter(columns.values())).size
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
-    body = []
-    for i in range(min(n, rows)):
-        cells = []
-        for arr in columns.values():
-            v = arr[i]
-            text = f"{v:.4g}" if isinstance(v, np.floating) else str(v)
-            cells.append(f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    if n > rows:
-        body.append(f"<tr><td colspan='{len(columns)}'>... {n - rows} more rows</td></tr>")
-    return (
-        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 @attrs.frozen(eq=False)
@@ -427,7 +408,7 @@ class CalibrationHoldout:
                 observation_end=_persist.require(payload, "observation_end", str, where),
             )
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         cols = self.calibration._columns()
         cols["holdout_frequency"] = self.holdout_frequency
         if self.holdout_spend is not None:
@@ -437,7 +418,13 @@ class CalibrationHoldout:
             f"{self.calibration_end}, holdout to {self.observation_end} "
             f"({self.holdout_duration:g} {self.calibration.time_unit})"
         )
-        return _html_table(caption, cols)
+        return column_view(caption, cols)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 def _amounts(monetary: ArrayLike, ids: NDArray[Any]) -> FloatArray:

@@ -8,7 +8,6 @@ table is computed, rendered and persisted.
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from custvalue import _persist
+from custvalue._html import MAX_ROWS, TableView, html_table, text_table
 from custvalue.errors import InvalidInputError, PersistenceError
 
 __all__ = ["SegmentTable", "Segmentation", "make_segmentation", "segment_table"]
@@ -34,23 +34,6 @@ def _frozen_array(value: Any) -> NDArray[Any]:
 
 def _str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):,.4g}" if abs(float(value)) < 1e4 else f"{float(value):,.0f}"
-    return html.escape(str(value))
-
-
-def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_format(v)}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return (
-        f"<table><caption>{html.escape(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
 
 
 @attrs.frozen(eq=False)
@@ -121,18 +104,8 @@ class SegmentTable:
         return out
 
     def to_text(self) -> str:
-        """A plain-text rendering (fixed-width columns), e.g. for printing in a terminal."""
-        header = self._header()
-        rows = [[str(c) if isinstance(c, str) else _format(c) for c in r] for r in self._rows()]
-        widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
-
-        def line(cells: Sequence[str]) -> str:
-            first = cells[0].ljust(widths[0])
-            rest = (c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))
-            return "  ".join([first, *rest])
-
-        lines = [line(header), *(line(r) for r in rows)]
-        return "\n".join(lines)
+        """A plain-text rendering of every row (fixed-width columns), e.g. for a terminal."""
+        return text_table(self._header(), self._rows())
 
     def __str__(self) -> str:
         return self.to_text()
@@ -164,9 +137,18 @@ class SegmentTable:
             for i in range(len(self.segment))
         ]
 
+    def _view(self, caption: str = "") -> TableView:
+        rows = self._rows()
+        caption = caption or (
+            f"SegmentTable: {len(self.segment)} segments, {int(self.count.sum()):,} customers"
+        )
+        return TableView(self._header(), rows[:MAX_ROWS], caption, max(len(rows) - MAX_ROWS, 0))
+
     def _repr_html_(self) -> str:
-        caption = f"{len(self.segment)} segments, {int(self.count.sum()):,} customers"
-        return _html_table(self._header(), self._rows(), caption)
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON payload (used by :meth:`to_json` and by results that embed a table)."""
@@ -301,8 +283,15 @@ class Segmentation:
     def __len__(self) -> int:
         return int(self.codes.shape[0])
 
+    def _view(self) -> TableView:
+        caption = f"Segmentation: {len(self):,} customers in {len(self.segments)} segments"
+        return self.table._view(caption)
+
     def _repr_html_(self) -> str:
-        return self.table._repr_html_()
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
     def __str__(self) -> str:
         return self.table.to_text()

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._frames import accepts_data
+from custvalue._html import TableView, html_table, text_table
 from custvalue._validation import as_scalar, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.segments._inputs import as_customer_array
@@ -109,16 +110,18 @@ class LorenzCurve:
         frac = as_scalar(p, "p", lower=0, upper=1)
         return float(1.0 - np.interp(1.0 - frac, self.customer_share, self.value_share))
 
+    def _view(self) -> TableView:
+        caption = f"LorenzCurve: {self.customer_share.size - 1:,} customers, Gini {self.gini:.3f}"
+        rows: list[list[Any]] = [
+            [f"top {p:.0%}", f"{self.top_share(p):.1%}"] for p in (0.01, 0.05, 0.1, 0.2, 0.5)
+        ]
+        return TableView(["customers", "share of value"], rows, caption)
+
     def _repr_html_(self) -> str:
-        shares = (0.01, 0.05, 0.1, 0.2, 0.5)
-        rows = "".join(
-            f"<tr><td>top {p:.0%}</td><td>{self.top_share(p):.1%}</td></tr>" for p in shares
-        )
-        return (
-            f"<table><caption>Lorenz curve of {self.customer_share.size - 1:,} customers, "
-            f"Gini {self.gini:.3f}</caption><thead><tr><th>customers</th><th>share of value"
-            f"</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (bit-exact round trip)."""

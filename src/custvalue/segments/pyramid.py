@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._frames import accepts_data
+from custvalue._html import TableView, format_cell, html_table, text_table
 from custvalue._validation import as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share, tiers_by_value_share
@@ -272,8 +273,18 @@ class CustomerPyramid:
         """The tier profiles."""
         return self.tiers.table
 
+    def _view(self) -> TableView:
+        caption = (
+            f"CustomerPyramid: {self.profit.size:,} customers, tiers by {self.cutoff}, "
+            f"total profit {format_cell(float(self.profit.sum()))}"
+        )
+        return self.tiers.table._view(caption)
+
     def _repr_html_(self) -> str:
-        return self.tiers._repr_html_()
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (bit-exact round trip)."""

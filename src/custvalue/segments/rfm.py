@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._frames import accepts_data
+from custvalue._html import TableView, column_view, html_table, text_table
 from custvalue._validation import fail_at
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
@@ -173,8 +174,27 @@ class RFMScores:
         out: NDArray[np.int16] = 10 * self.recency_score.astype(np.int16) + self.frequency_score
         return out
 
+    def _view(self) -> TableView:
+        n = self.recency_score.size
+        caption = (
+            f"RFMScores: {n:,} customers, k={self.k}, monetary={self.monetary!r}, "
+            f"binning={self.binning!r}, {len(self.table.segment)} cells"
+            + (f", {len(self.collapsed)} collapsed dimension(s)" if self.collapsed else "")
+        )
+        columns: dict[str, NDArray[Any]] = {
+            "recency_score": self.recency_score,
+            "frequency_score": self.frequency_score,
+            "monetary_score": self.monetary_score,
+            "cell": self.cell,
+            "total_spend": self.total_spend,
+        }
+        return column_view(caption, columns)
+
     def _repr_html_(self) -> str:
-        return self.table._repr_html_()
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (bit-exact round trip)."""
