@@ -7,11 +7,11 @@ types) and over the *distinct* values of a ``date_format`` column.
 Conventions
 -----------
 - Customer ids become ``int64`` (integer input, or an object array holding only integers) or
-  ``str`` (everything else), with surrounding whitespace stripped. ``bytes`` ids are decoded as
-  UTF-8. Ids of other types are compared through ``str()``; two distinct ids with the same
-  ``str()`` (``1`` and ``"1"``) are an error, never silently merged. Ids longer than
-  :data:`MAX_ID_LENGTH` characters are refused (numpy string arrays are fixed-width, so one
-  huge id would multiply the memory of every row).
+  ``str`` (everything else), with surrounding whitespace stripped. One column mixing integers
+  and strings is refused. ``bytes`` ids are decoded as UTF-8. Ids of other types are compared
+  through ``str()``; two distinct ids with the same ``str()`` are an error, never silently
+  merged. Ids longer than :data:`MAX_ID_LENGTH` characters are refused (numpy string arrays
+  are fixed-width, so one huge id would multiply the memory of every row).
 - Dates become whole days since 1970-01-01 (``int64``), i.e. they are floored to the calendar
   day. Text is stripped of surrounding whitespace and must be a full ISO 8601 date
   ``YYYY-MM-DD`` (optionally followed by a time), or match ``date_format`` (``strftime``
@@ -104,6 +104,11 @@ def _is_missing(value: Any) -> bool:
         return True
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 10]}...{text[-5:]}"
+
+
 def _mask(func: Any, arr: NDArray[Any]) -> NDArray[np.bool_]:
     """Element-wise predicate over an object array."""
     out: NDArray[np.bool_] = np.frompyfunc(func, 1, 1)(arr).astype(bool)
@@ -187,12 +192,20 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     def _is_int(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
-    if _mask(_is_int, arr).all():
+    is_int = _mask(_is_int, arr)
+    if is_int.all():
         try:
             return arr.astype(np.int64)
         except OverflowError:
             raise InvalidInputError(f"{name} holds an integer that does not fit in int64") from None
-    if _mask(lambda v: isinstance(v, str), arr).all():
+    is_str = _mask(lambda v: isinstance(v, str), arr)
+    if is_int.any() and is_str.any():
+        i, j = int(np.argmax(is_int)), int(np.argmax(is_str))
+        raise InvalidInputError(
+            f"{name} mixes integer and string ids ({arr[i]!r} at index {i}, "
+            f"{_short(arr[j])} at index {j}); use one id type (all integers or all strings)"
+        )
+    if is_str.all():
         return _text_ids(arr, name)
     as_text = np.frompyfunc(lambda v: v.strip() if isinstance(v, str) else str(v), 1, 1)(arr)
     text = _text_ids(as_text, name)
