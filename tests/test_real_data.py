@@ -411,3 +411,23 @@ def test_concurrent_date_parsing_leaves_the_warning_filters_unchanged() -> None:
         with pytest.raises(InvalidInputError, match="UTC offset"):
             coerce_dates(bad)
     assert caught == []
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(" \t\n\r\x0b\x0c\xa0", max_size=3),
+            st.text("abc1", min_size=1, max_size=4),
+            st.text(" \t\n\r\x0b\x0c\xa0", max_size=3),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_padded_ids_and_dates_read_as_the_stripped_ones(parts: list[tuple[str, str, str]]) -> None:
+    padded = np.array([a + core + b for a, core, b in parts])
+    clean = np.array([core for _, core, _ in parts])
+    assert coerce_ids(padded).tolist() == coerce_ids(clean).tolist()
+    dates = np.array([f"{a}2024-01-0{1 + i % 9}{b}" for i, (a, _, b) in enumerate(parts)])
+    plain = np.array([f"2024-01-0{1 + i % 9}" for i in range(len(parts))])
+    assert coerce_dates(dates).tolist() == coerce_dates(plain).tolist()

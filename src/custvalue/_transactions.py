@@ -154,7 +154,7 @@ def _check_id_length(arr: NDArray[Any], name: str) -> None:
 def _text_ids(arr: NDArray[Any], name: str) -> NDArray[np.str_]:
     """Stripped ``str`` ids from a ``str`` or all-``str`` object array (length checked first)."""
     _check_id_length(arr, name)
-    text = np.char.strip(arr.astype(str))
+    text = _strip(arr.astype(str))
     fail_at(name, "must not be empty (missing id)", arr, text == "")
     out: NDArray[np.str_] = text
     return out
@@ -227,17 +227,37 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     return text
 
 
+def _codes(text: NDArray[np.str_], min_width: int = 0) -> NDArray[np.uint32]:
+    """The code points of a ``str`` array, shape ``(n, width)``, zero-padded."""
+    width = max(text.dtype.itemsize // 4, min_width, 1)
+    fixed = np.ascontiguousarray(text, dtype=f"U{width}")
+    codes: NDArray[np.uint32] = fixed.view(np.uint32).reshape(text.size, width)
+    return codes
+
+
+def _strip(text: NDArray[np.str_]) -> NDArray[np.str_]:
+    """``text`` without surrounding whitespace; only the values that need it are stripped."""
+    if text.size == 0:
+        return text
+    codes = _codes(text)
+    last = np.maximum(np.count_nonzero(codes, axis=1) - 1, 0)
+    edge = (codes[:, 0] <= 32) | (codes[np.arange(text.size), last] <= 32)
+    edge |= (codes[:, 0] == 0xA0) | (codes[np.arange(text.size), last] == 0xA0)
+    if not edge.any():
+        return text
+    out: NDArray[np.str_] = text.copy()
+    out[edge] = np.char.strip(text[edge])
+    return out
+
+
 def _iso_shape(text: NDArray[np.str_]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """``(ok, offset)`` for stripped ``str`` text: ``ok`` where it starts ``YYYY-MM-DD`` and
     has no UTC offset; ``offset`` where it carries one (``Z``, ``+hh:mm``, ``-hh:mm``)."""
-    n = text.size
-    width = max(text.dtype.itemsize // 4, 10)
-    chars = text.astype(f"U{width}").view("U1").reshape(n, width)
-    digit = (chars >= "0") & (chars <= "9")
-    dash = chars == "-"
-    ok = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & dash[:, 4] & dash[:, 7]
-    tail = chars[:, 10:]
-    offset = ((tail == "Z") | (tail == "z") | (tail == "+") | (tail == "-")).any(axis=1)
+    codes = _codes(text, 10)
+    digit = (codes[:, [0, 1, 2, 3, 5, 6, 8, 9]] - np.uint32(48)) < 10  # wraps below '0'
+    ok = digit.all(axis=1) & (codes[:, 4] == 45) & (codes[:, 7] == 45)
+    tail = codes[:, 10:]
+    offset = ((tail == 90) | (tail == 122) | (tail == 43) | (tail == 45)).any(axis=1)
     return ok & ~offset, ok & offset
 
 
@@ -255,7 +275,7 @@ def parse_iso_days(text: NDArray[Any]) -> tuple[IntArray, int | None]:
         too_long = lengths > _MAX_DATE_LENGTH
         if too_long.any():
             return np.empty(0, dtype=np.int64), int(np.flatnonzero(too_long)[0])
-    stripped: NDArray[np.str_] = np.char.strip(text.astype(str))
+    stripped = _strip(text.astype(str))
     if stripped.size == 0:
         return np.empty(0, dtype=np.int64), None
     missing = (stripped == "") | (stripped == "NaT")
@@ -325,7 +345,7 @@ def _strptime_days(
         fail_at(name, _DATE_HELP, arr, too_long, ids=ids)
     elif arr.dtype.kind == "U" and arr.dtype.itemsize // 4 > _MAX_DATE_LENGTH:
         fail_at(name, _DATE_HELP, arr, np.char.str_len(arr) > _MAX_DATE_LENGTH, ids=ids)
-    text: NDArray[np.str_] = np.char.strip(arr.astype(str))
+    text = _strip(arr.astype(str))
     uniq, inverse = np.unique(text, return_inverse=True)
     inverse = inverse.reshape(-1)
     parsed = np.empty(uniq.size, dtype=np.int64)
