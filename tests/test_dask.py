@@ -348,6 +348,15 @@ def test_progress_on_the_local_schedulers(frame: Any, log: Any, recorder: Any) -
             cvd.summarize_transactions(small, progress=1)  # type: ignore[arg-type]
 
 
+# keep object columns as they are (no string conversion); a "tasks" shuffle on the local
+# scheduler, as a distributed Client from another test would otherwise make it P2P
+_OBJECT_IDS = {
+    "dataframe.convert-string": False,
+    "scheduler": "sync",
+    "dataframe.shuffle.method": "tasks",
+}
+
+
 @pytest.mark.parametrize(
     "ids",
     [
@@ -360,7 +369,7 @@ def test_mixed_id_types_are_refused_exactly_as_in_memory(ids: list[object]) -> N
     with pytest.raises(InvalidInputError, match="mixes integer and string ids"):
         summarize_transactions(ids, dates)
     frame = pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "date": dates})
-    with dask.config.set({"dataframe.convert-string": False}):  # keep the object column
+    with dask.config.set(_OBJECT_IDS):
         log = dd.from_pandas(frame, npartitions=2, sort=False)
         with pytest.raises(InvalidInputError, match="mixes integer and string ids"):
             cvd.summarize_transactions(log).compute(scheduler="sync")
@@ -370,7 +379,7 @@ def test_object_column_of_integer_ids_gives_integer_ids_as_in_memory() -> None:
     frame = pd.DataFrame(
         {"customer_id": pd.Series([3, 1, 3, 2], dtype=object), "date": ["2024-01-01"] * 4}
     )
-    with dask.config.set({"dataframe.convert-string": False}):  # keep the object column
+    with dask.config.set(_OBJECT_IDS):
         log = dd.from_pandas(frame, npartitions=2, sort=False)
         out = cvd.summarize_transactions(log).compute(scheduler="sync")
     out = out.sort_values("customer_id")
