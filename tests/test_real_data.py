@@ -20,7 +20,12 @@ from strategies import refund_logs
 
 from custvalue._transactions import MAX_ID_LENGTH, coerce_dates, coerce_ids, parse_iso_days
 from custvalue.errors import InvalidInputError, InvalidTypeError
-from custvalue.summary import CustomerSummary, calibration_holdout_split, summarize_transactions
+from custvalue.summary import (
+    CustomerSummary,
+    calibration_holdout_split,
+    check_fittable,
+    summarize_transactions,
+)
 
 
 def _summary_or_error(*args: Any, **kwargs: Any) -> CustomerSummary | str:
@@ -217,6 +222,12 @@ def test_check_fittable_names_one_row_and_one_day() -> None:
     ok.check_fittable()
     with pytest.raises(InvalidInputError, match="no amounts"):
         ok.check_fittable(spend=True)
+    with pytest.raises(InvalidInputError, match="one row"):
+        check_fittable([0], [0.0])
+    with pytest.raises(InvalidInputError, match="all purchases are on one day, so"):
+        check_fittable([0, 1], [0.0, 0.0])
+    check_fittable([0, 1], [0.0, 3.0])
+    check_fittable([0, 1], [0.0, 3.0], [0.0, 0.5], spend=True)
     free = summarize_transactions(
         [1, 1, 2], ["2024-01-01", "2024-01-05", "2024-01-02"], [5.0, 0.0, 1.0]
     )
