@@ -348,3 +348,42 @@ def test_progress_on_the_local_schedulers(frame: Any, log: Any, recorder: Any) -
             cvd.fit_models(summary, progress="yes")  # type: ignore[arg-type]
         with pytest.raises(InvalidTypeError, match="progress must be True or False"):
             cvd.summarize_transactions(small, progress=1)  # type: ignore[arg-type]
+
+
+# keep object columns as they are (no string conversion); a "tasks" shuffle on the local
+# scheduler, as a distributed Client from another test would otherwise make it P2P
+_OBJECT_IDS = {
+    "dataframe.convert-string": False,
+    "scheduler": "sync",
+    "dataframe.shuffle.method": "tasks",
+}
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [1, 2, "a", "b"],  # integers in one partition, strings in the other
+        [1, "a", 2, "b"],  # each partition mixes them
+    ],
+)
+def test_mixed_id_types_are_refused_exactly_as_in_memory(ids: list[object]) -> None:
+    dates = ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04"]
+    with pytest.raises(InvalidInputError, match="mixes integer and string ids"):
+        summarize_transactions(ids, dates)
+    frame = pd.DataFrame({"customer_id": pd.Series(ids, dtype=object), "date": dates})
+    with dask.config.set(_OBJECT_IDS):
+        log = dd.from_pandas(frame, npartitions=2, sort=False)
+        with pytest.raises(InvalidInputError, match="mixes integer and string ids"):
+            cvd.summarize_transactions(log).compute(scheduler="sync")
+
+
+def test_object_column_of_integer_ids_gives_integer_ids_as_in_memory() -> None:
+    frame = pd.DataFrame(
+        {"customer_id": pd.Series([3, 1, 3, 2], dtype=object), "date": ["2024-01-01"] * 4}
+    )
+    with dask.config.set(_OBJECT_IDS):
+        log = dd.from_pandas(frame, npartitions=2, sort=False)
+        out = cvd.summarize_transactions(log).compute(scheduler="sync")
+    out = out.sort_values("customer_id")
+    assert out["customer_id"].tolist() == [1, 2, 3]
+    assert out["customer_id"].dtype.kind == "i"

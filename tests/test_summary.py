@@ -221,10 +221,12 @@ def test_aware_datetimes_keep_their_local_date() -> None:
     assert s.recency.tolist() == [2.0]
 
 
-def test_mixed_id_types_compare_as_text() -> None:
-    s = summarize_transactions([1, "b", 1, ("t", 2)], ["2024-01-01"] * 2 + ["2024-01-05"] * 2)
-    assert s.customer_id.tolist() == ["('t', 2)", "1", "b"]
+def test_mixed_id_types_compare_as_text_but_integers_and_strings_do_not_mix() -> None:
+    s = summarize_transactions(["a", "b", "a", ("t", 2)], ["2024-01-01"] * 2 + ["2024-01-05"] * 2)
+    assert s.customer_id.tolist() == ["('t', 2)", "a", "b"]
     assert s.frequency.tolist() == [0, 1, 0]
+    with pytest.raises(InvalidInputError, match=r"mixes integer and string ids \(1 at index 0"):
+        summarize_transactions([1, "b", 1, ("t", 2)], ["2024-01-01"] * 4)
 
 
 def test_time_unit_days_and_labels() -> None:

@@ -118,9 +118,11 @@ def accepts_data(
     """Decorate a function whose arguments ``columns`` may be column names of ``data=``.
 
     The decorated function must declare a keyword ``data: Any = None`` (documented in its
-    docstring); it is always called with ``data=None`` and arrays. With ``result``, the return
-    value of a call with a frame is ``result(value, FrameInput)``; otherwise it is returned as
-    is (a result object, which ``custvalue.frame.to_frame`` tabulates).
+    docstring); it is always called with ``data=None`` and arrays. With a frame, each argument
+    of ``columns`` is a column name, ``None`` (omitted) or a single number (for every row);
+    anything else (an array next to a frame) is an :class:`InvalidTypeError`. With ``result``,
+    the return value of a call with a frame is ``result(value, FrameInput)``; otherwise it is
+    returned as is (a result object, which ``custvalue.frame.to_frame`` tabulates).
     """
 
     def decorate(func: Callable[P, R]) -> Callable[P, R]:
@@ -139,8 +141,8 @@ def accepts_data(
             names: dict[str, str] = {}
             for argument in columns:
                 given = bound.arguments.get(argument)
-                if given is None:
-                    continue
+                if given is None or isinstance(given, (int, float, np.number)):
+                    continue  # an omitted column, or one number for every row
                 bound.arguments[argument] = column(frame, given, argument)
                 names[argument] = str(given)
             bound.arguments["data"] = None

@@ -7,11 +7,11 @@ types) and over the *distinct* values of a ``date_format`` column.
 Conventions
 -----------
 - Customer ids become ``int64`` (integer input, or an object array holding only integers) or
-  ``str`` (everything else), with surrounding whitespace stripped. ``bytes`` ids are decoded as
-  UTF-8. Ids of other types are compared through ``str()``; two distinct ids with the same
-  ``str()`` (``1`` and ``"1"``) are an error, never silently merged. Ids longer than
-  :data:`MAX_ID_LENGTH` characters are refused (numpy string arrays are fixed-width, so one
-  huge id would multiply the memory of every row).
+  ``str`` (everything else), with surrounding whitespace stripped. One column mixing integers
+  and strings is refused. ``bytes`` ids are decoded as UTF-8. Ids of other types are compared
+  through ``str()``; two distinct ids with the same ``str()`` are an error, never silently
+  merged. Ids longer than :data:`MAX_ID_LENGTH` characters are refused (numpy string arrays
+  are fixed-width, so one huge id would multiply the memory of every row).
 - Dates become whole days since 1970-01-01 (``int64``), i.e. they are floored to the calendar
   day. Text is stripped of surrounding whitespace and must be a full ISO 8601 date
   ``YYYY-MM-DD`` (optionally followed by a time), or match ``date_format`` (``strftime``
@@ -104,6 +104,11 @@ def _is_missing(value: Any) -> bool:
         return True
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 10]}...{text[-5:]}"
+
+
 def _mask(func: Any, arr: NDArray[Any]) -> NDArray[np.bool_]:
     """Element-wise predicate over an object array."""
     out: NDArray[np.bool_] = np.frompyfunc(func, 1, 1)(arr).astype(bool)
@@ -149,7 +154,7 @@ def _check_id_length(arr: NDArray[Any], name: str) -> None:
 def _text_ids(arr: NDArray[Any], name: str) -> NDArray[np.str_]:
     """Stripped ``str`` ids from a ``str`` or all-``str`` object array (length checked first)."""
     _check_id_length(arr, name)
-    text = np.char.strip(arr.astype(str))
+    text = _strip(arr.astype(str))
     fail_at(name, "must not be empty (missing id)", arr, text == "")
     out: NDArray[np.str_] = text
     return out
@@ -187,12 +192,20 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     def _is_int(v: Any) -> bool:
         return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
-    if _mask(_is_int, arr).all():
+    is_int = _mask(_is_int, arr)
+    if is_int.all():
         try:
             return arr.astype(np.int64)
         except OverflowError:
             raise InvalidInputError(f"{name} holds an integer that does not fit in int64") from None
-    if _mask(lambda v: isinstance(v, str), arr).all():
+    is_str = _mask(lambda v: isinstance(v, str), arr)
+    if is_int.any() and is_str.any():
+        i, j = int(np.argmax(is_int)), int(np.argmax(is_str))
+        raise InvalidInputError(
+            f"{name} mixes integer and string ids ({arr[i]!r} at index {i}, "
+            f"{_short(arr[j])} at index {j}); use one id type (all integers or all strings)"
+        )
+    if is_str.all():
         return _text_ids(arr, name)
     as_text = np.frompyfunc(lambda v: v.strip() if isinstance(v, str) else str(v), 1, 1)(arr)
     text = _text_ids(as_text, name)
@@ -214,17 +227,37 @@ def coerce_ids(values: ArrayLike, name: str = "customer_id") -> NDArray[Any]:
     return text
 
 
+def _codes(text: NDArray[np.str_], min_width: int = 0) -> NDArray[np.uint32]:
+    """The code points of a ``str`` array, shape ``(n, width)``, zero-padded."""
+    width = max(text.dtype.itemsize // 4, min_width, 1)
+    fixed = np.ascontiguousarray(text, dtype=f"U{width}")
+    codes: NDArray[np.uint32] = fixed.view(np.uint32).reshape(text.size, width)
+    return codes
+
+
+def _strip(text: NDArray[np.str_]) -> NDArray[np.str_]:
+    """``text`` without surrounding whitespace; only the values that need it are stripped."""
+    if text.size == 0:
+        return text
+    codes = _codes(text)
+    last = np.maximum(np.count_nonzero(codes, axis=1) - 1, 0)
+    edge = (codes[:, 0] <= 32) | (codes[np.arange(text.size), last] <= 32)
+    edge |= (codes[:, 0] == 0xA0) | (codes[np.arange(text.size), last] == 0xA0)
+    if not edge.any():
+        return text
+    out: NDArray[np.str_] = text.copy()
+    out[edge] = np.char.strip(text[edge])
+    return out
+
+
 def _iso_shape(text: NDArray[np.str_]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """``(ok, offset)`` for stripped ``str`` text: ``ok`` where it starts ``YYYY-MM-DD`` and
     has no UTC offset; ``offset`` where it carries one (``Z``, ``+hh:mm``, ``-hh:mm``)."""
-    n = text.size
-    width = max(text.dtype.itemsize // 4, 10)
-    chars = text.astype(f"U{width}").view("U1").reshape(n, width)
-    digit = (chars >= "0") & (chars <= "9")
-    dash = chars == "-"
-    ok = digit[:, [0, 1, 2, 3, 5, 6, 8, 9]].all(axis=1) & dash[:, 4] & dash[:, 7]
-    tail = chars[:, 10:]
-    offset = ((tail == "Z") | (tail == "z") | (tail == "+") | (tail == "-")).any(axis=1)
+    codes = _codes(text, 10)
+    digit = (codes[:, [0, 1, 2, 3, 5, 6, 8, 9]] - np.uint32(48)) < 10  # wraps below '0'
+    ok = digit.all(axis=1) & (codes[:, 4] == 45) & (codes[:, 7] == 45)
+    tail = codes[:, 10:]
+    offset = ((tail == 90) | (tail == 122) | (tail == 43) | (tail == 45)).any(axis=1)
     return ok & ~offset, ok & offset
 
 
@@ -242,7 +275,7 @@ def parse_iso_days(text: NDArray[Any]) -> tuple[IntArray, int | None]:
         too_long = lengths > _MAX_DATE_LENGTH
         if too_long.any():
             return np.empty(0, dtype=np.int64), int(np.flatnonzero(too_long)[0])
-    stripped: NDArray[np.str_] = np.char.strip(text.astype(str))
+    stripped = _strip(text.astype(str))
     if stripped.size == 0:
         return np.empty(0, dtype=np.int64), None
     missing = (stripped == "") | (stripped == "NaT")
@@ -312,7 +345,7 @@ def _strptime_days(
         fail_at(name, _DATE_HELP, arr, too_long, ids=ids)
     elif arr.dtype.kind == "U" and arr.dtype.itemsize // 4 > _MAX_DATE_LENGTH:
         fail_at(name, _DATE_HELP, arr, np.char.str_len(arr) > _MAX_DATE_LENGTH, ids=ids)
-    text: NDArray[np.str_] = np.char.strip(arr.astype(str))
+    text = _strip(arr.astype(str))
     uniq, inverse = np.unique(text, return_inverse=True)
     inverse = inverse.reshape(-1)
     parsed = np.empty(uniq.size, dtype=np.int64)

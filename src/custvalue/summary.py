@@ -57,6 +57,7 @@ __all__ = [
     "CustomerSummary",
     "TimeUnit",
     "calibration_holdout_split",
+    "check_fittable",
     "summarize_transactions",
     "time_unit_days",
     "time_unit_label",
@@ -99,6 +100,10 @@ def _monetary(value: Any) -> FloatArray | None:
     return None if value is None else _float_array(value, "monetary_value")
 
 
+def _total_spend(value: Any) -> FloatArray | None:
+    return None if value is None else _float_array(value, "total_spend")
+
+
 def _observation_end(value: Any) -> np.datetime64:
     return np.datetime64(coerce_date_scalar(value, "observation_end"), "D")
 
@@ -109,6 +114,74 @@ def _holdout_frequency(value: Any) -> IntArray:
 
 def _holdout_spend(value: Any) -> FloatArray | None:
     return None if value is None else _float_array(value, "holdout_spend")
+
+
+def check_fittable(
+    frequency: ArrayLike,
+    T: ArrayLike,
+    monetary_value: ArrayLike | None = None,
+    *,
+    spend: bool = False,
+    observation_end: Any = None,
+) -> None:
+    """Raise unless these customers can give a usable fit, before any optimizer runs.
+
+    A purchase model (BG/NBD and kin) needs at least one customer observed for some time
+    (``T > 0``) and at least one repeat purchase; a spend model (``spend=True``, Gamma-Gamma)
+    needs amounts and at least one customer with a repeat purchase of positive mean value. A
+    log of one row, or with every purchase on one day, fails. Fitters call this (through
+    :meth:`CustomerSummary.check_fittable` for a summary) so that such input is reported in
+    these words instead of as an optimizer failure.
+
+    Parameters
+    ----------
+    frequency, T, monetary_value
+        Repeat purchases, age (any time unit) and mean repeat spend per customer, shape
+        ``(n,)``, already validated.
+    spend
+        Check for a spend model instead of a purchase model.
+    observation_end
+        Optional last day of observation, named in the message.
+
+    Raises
+    ------
+    InvalidInputError
+        Naming what is missing (e.g. "all purchases are on one day").
+    """
+    x = np.asarray(frequency)
+    age = np.asarray(T)
+    n = int(x.size)
+    what = "cannot give a usable fit"
+    if n == 0:
+        raise InvalidInputError(f"{what}: there are no customers")
+    if n == 1 and float(x.reshape(-1)[0]) == 0:
+        raise InvalidInputError(
+            f"{what}: the log has one customer with one purchase day (one row?); a model "
+            "is fitted to many customers' purchase histories"
+        )
+    if not (age > 0).any():
+        day = "" if observation_end is None else f" ({observation_end})"
+        raise InvalidInputError(
+            f"{what}: all purchases are on one day{day}, so no customer was observed for any "
+            f"time (T = 0 for all {n} customers)"
+        )
+    repeat = x > 0
+    if not repeat.any():
+        raise InvalidInputError(
+            f"{what}: no customer made a repeat purchase (frequency = 0 for all {n} "
+            "customers), so the purchase rate cannot be told apart from dropout"
+        )
+    if spend:
+        if monetary_value is None:
+            raise InvalidInputError(
+                f"{what} of a spend model: there are no amounts (pass monetary= to "
+                "summarize_transactions)"
+            )
+        if not (repeat & (np.asarray(monetary_value) > 0)).any():
+            raise InvalidInputError(
+                f"{what} of a spend model: no customer has a repeat purchase with a "
+                "positive mean amount"
+            )
 
 
 @attrs.frozen(eq=False)
@@ -135,6 +208,9 @@ class CustomerSummary:
         Last day of observation (inclusive), ``numpy.datetime64[D]``.
     time_unit
         Label of the time unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, ``"14D"`` ...).
+    total_spend
+        Sum of the amounts of all purchase days, the first included (what RFM scores rank), or
+        ``None`` when no amounts were given. Optional when building a summary by hand.
 
     Raises
     ------
@@ -150,12 +226,15 @@ class CustomerSummary:
     monetary_value: FloatArray | None = attrs.field(converter=_monetary)
     observation_end: np.datetime64 = attrs.field(converter=_observation_end)
     time_unit: str = attrs.field(converter=time_unit_label)
+    total_spend: FloatArray | None = attrs.field(default=None, converter=_total_spend)
 
     def __attrs_post_init__(self) -> None:
         n = self.customer_id.size
         named = {"frequency": self.frequency, "recency": self.recency, "T": self.T}
         if self.monetary_value is not None:
             named["monetary_value"] = self.monetary_value
+        if self.total_spend is not None:
+            named["total_spend"] = self.total_spend
         for name, arr in named.items():
             if arr.shape != (n,):
                 raise InvalidInputError(
@@ -183,15 +262,7 @@ class CustomerSummary:
     def check_fittable(self, *, spend: bool = False) -> None:
         """Raise unless this summary can give a usable fit, before any optimizer runs.
 
-        A purchase model (BG/NBD and kin) needs at least one customer observed for some time
-        (``T > 0``) and at least one repeat purchase; a spend model (``spend=True``,
-        Gamma-Gamma) needs amounts and at least one customer with a repeat purchase of
-        positive mean value. A log of one row, or with every purchase on one day, fails.
-
-        Raises
-        ------
-        InvalidInputError
-            Naming what is missing (e.g. "all purchases are on one day").
+        See :func:`check_fittable` (this method passes the summary's columns).
 
         Examples
         --------
@@ -202,37 +273,13 @@ class CustomerSummary:
         custvalue.errors.InvalidInputError: cannot give a usable fit: all purchases are on one
         day (2024-01-01), ...
         """
-        n = self.n_customers
-        what = "cannot give a usable fit"
-        if n == 0:
-            raise InvalidInputError(f"{what}: the summary has no customers")
-        if n == 1 and int(self.frequency[0]) == 0:
-            raise InvalidInputError(
-                f"{what}: the log has one customer with one purchase day (one row?); a model "
-                "is fitted to many customers' purchase histories"
-            )
-        if not (self.T > 0).any():
-            raise InvalidInputError(
-                f"{what}: all purchases are on one day ({self.observation_end}), so no customer "
-                f"was observed for any time (T = 0 for all {n} customers)"
-            )
-        repeat = self.frequency > 0
-        if not repeat.any():
-            raise InvalidInputError(
-                f"{what}: no customer made a repeat purchase (frequency = 0 for all {n} "
-                "customers), so the purchase rate cannot be told apart from dropout"
-            )
-        if spend:
-            if self.monetary_value is None:
-                raise InvalidInputError(
-                    f"{what} of a spend model: the summary has no amounts (pass monetary= to "
-                    "summarize_transactions)"
-                )
-            if not (repeat & (self.monetary_value > 0)).any():
-                raise InvalidInputError(
-                    f"{what} of a spend model: no customer has a repeat purchase with a "
-                    "positive mean amount"
-                )
+        check_fittable(
+            self.frequency,
+            self.T,
+            self.monetary_value,
+            spend=spend,
+            observation_end=self.observation_end,
+        )
 
     def _payload(self) -> dict[str, Any]:
         return {
@@ -245,12 +292,16 @@ class CustomerSummary:
             else _persist.encode_array(self.monetary_value),
             "observation_end": str(self.observation_end),
             "time_unit": self.time_unit,
+            "total_spend": None
+            if self.total_spend is None
+            else _persist.encode_array(self.total_spend),
         }
 
     @classmethod
     def _from_payload(cls, payload: dict[str, Any]) -> CustomerSummary:
         where = "CustomerSummary"
         monetary = payload.get("monetary_value")
+        total = payload.get("total_spend")
         with _persist.invalid_content(where):
             return cls(
                 customer_id=_persist.require_array(payload, "customer_id", where),
@@ -262,6 +313,7 @@ class CustomerSummary:
                 else _persist.decode_array(monetary, "monetary_value"),
                 observation_end=_persist.require(payload, "observation_end", str, where),
                 time_unit=_persist.require(payload, "time_unit", str, where),
+                total_spend=None if total is None else _persist.decode_array(total, "total_spend"),
             )
 
     def to_json(self) -> str:
@@ -482,7 +534,7 @@ def _summarize(
     ids: NDArray[Any], days: IntArray, amounts: FloatArray | None, end: int, unit: TimeUnit
 ) -> CustomerSummary:
     unit_days = time_unit_days(unit)
-    groups = group_purchase_days(ids, days, amounts, with_total=False)
+    groups = group_purchase_days(ids, days, amounts)
     first = groups.first_day
     frequency = groups.n_days - 1
     monetary = None
@@ -497,6 +549,7 @@ def _summarize(
         monetary_value=monetary,
         observation_end=np.datetime64(end, "D"),
         time_unit=unit,
+        total_spend=groups.total,
     )
 
 

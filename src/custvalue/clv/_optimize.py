@@ -8,7 +8,6 @@ observed-information covariance, and reports convergence honestly.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -17,6 +16,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from custvalue._progress import ProgressBar, progress_bar
+from custvalue._warn import warn
 from custvalue.errors import ConvergenceError, ConvergenceWarning
 
 __all__ = ["FitDiagnostics", "MLEResult", "maximize_likelihood"]
@@ -258,5 +258,5 @@ def _maximize(
     if not converged:
         if strict:
             raise ConvergenceError(f"fit did not converge: {message}", result)
-        warnings.warn(f"fit did not converge: {message}", ConvergenceWarning, stacklevel=4)
+        warn(f"fit did not converge: {message}", ConvergenceWarning, stacklevel=4)
     return result

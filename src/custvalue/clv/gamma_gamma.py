@@ -15,7 +15,6 @@ Research 42(4), 415-430.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any, ClassVar
 
 import attrs
@@ -35,6 +34,7 @@ from custvalue._validation import (
     fail_at,
     optional_readonly_array,
 )
+from custvalue._warn import warn
 from custvalue.clv._fitted import (
     COVARIANCE_EQ,
     FittedModel,
@@ -217,7 +217,7 @@ def _warn_nonpositive(
         if ids is not None and ids.size == nonpositive.size
         else f"position {first} of the input"
     )
-    warnings.warn(
+    warn(
         f"GammaGamma.fit: {count:g} customer(s) with repeat purchases have a mean spend <= 0 "
         f"(first: {who}, monetary_value {float(m.ravel()[first])!r}); the Gamma-Gamma model needs "
         "positive spends, so they are left out of the fit (n_excluded_nonpositive) and "
@@ -416,7 +416,7 @@ class GammaGamma(FittedModel):
         # density of m = density of m / scale, divided by scale (exactly, scale = 2^k)
         log_likelihood = result.log_likelihood - float(wu.sum()) * math.log(scale)
         if q <= 1.0:
-            warnings.warn(
+            warn(
                 f"the fitted Gamma-Gamma q = {q:.4g} is <= 1, so the population mean spend "
                 "p*gamma/(q-1) is infinite; expected_spend will refuse one-time buyers. The "
                 "spends may be heavy-tailed or not independent of frequency.",

@@ -27,11 +27,11 @@ from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._progress import check_progress, progress_bar
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar
+from custvalue._warn import quiet
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
 from custvalue.clv.gamma_gamma import GammaGamma, GammaGammaParams
 from custvalue.errors import (
     ConvergenceWarning,
-    CustValueWarning,
     InvalidInputError,
     InvalidTypeError,
 )
@@ -269,8 +269,7 @@ def bootstrap(
     try:
         for i in range(count):
             counts = gen.multinomial(n_draw, p).astype(np.float64)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CustValueWarning)
+            with quiet():  # the replicates' convergence is recorded and summarised below
                 fitted = _refit(model, rows, counts, start)
             params[i] = fitted.params.as_array()
             converged[i] = fitted.diagnostics is not None and fitted.diagnostics.converged

@@ -32,6 +32,7 @@ else in :mod:`custvalue` does.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -122,6 +123,45 @@ def _empty_summary(id_kind: str, monetary: bool) -> Any:
     return _summary_frame(ids, cols, monetary)
 
 
+_MIXED_IDS = (
+    "{} mixes integer and string ids (in different partitions); use one id type (all "
+    "integers or all strings)"
+)
+
+
+def _partition_id_kind(part: Any, customer_id: str) -> str:
+    """``"i"`` or ``"U"``: the id type of one partition as the in-memory path reads it
+    (a partition mixing the two is refused there); ``""`` for an empty partition."""
+    if len(part) == 0:
+        return ""
+    return "i" if coerce_ids(part[customer_id].to_numpy(), customer_id).dtype.kind == "i" else "U"
+
+
+def _merge_id_kinds(customer_id: str, *kinds: str) -> str:
+    found = {k for k in kinds if k}
+    if len(found) > 1:
+        raise InvalidInputError(_MIXED_IDS.format(customer_id))
+    return found.pop() if found else "i"
+
+
+def _id_kind(frame: Any, customer_id: str, progress: bool) -> str:
+    """The id type of the whole column, as the in-memory path decides it for all rows: from
+    the dtype when it is numeric or text, else (an ``object`` column) from one pass over the
+    ids, so integers in some partitions and strings in others are refused as in memory."""
+    dtype = frame[customer_id].dtype
+    if dtype.kind in "iu":
+        return "i"
+    if dtype.kind != "O" or isinstance(dtype, pd.StringDtype):
+        return "U"
+    kind = _delayed(_partition_id_kind, pure=True)
+    parts = [kind(p, customer_id) for p in frame[[customer_id]].to_delayed()]
+    merge = functools.partial(_merge_id_kinds, customer_id)
+    (found,) = reduce_partitions(
+        [parts], merge, _SPLIT_EVERY, progress=progress, desc="customer id type"
+    )
+    return str(found)
+
+
 def _summarize_partition(
     part: Any,
     customer_id: str,
@@ -138,9 +178,7 @@ def _summarize_partition(
     if ids.size == 0:
         return _empty_summary(id_kind, monetary is not None)
     if (ids.dtype.kind == "i") != (id_kind == "i"):
-        raise InvalidTypeError(
-            f"{customer_id} mixes integer and string ids across partitions; use one id type"
-        )
+        raise InvalidInputError(_MIXED_IDS.format(customer_id))
     s = _summarize(ids, days, amounts, end, time_unit)
     cols = {"frequency": s.frequency, "recency": s.recency, "T": s.T}
     if s.monetary_value is not None:
@@ -233,7 +271,7 @@ def summarize_transactions(
             raise InvalidInputError("transactions must not be empty: the log has no rows")
     else:
         end = coerce_date_scalar(observation_end, "observation_end")
-    id_kind = "i" if frame[customer_id].dtype.kind in "iu" else "U"
+    id_kind = _id_kind(frame, customer_id, progress)
     n_out = frame.npartitions if npartitions is None else int(npartitions)
     shuffled = frame.shuffle(on=customer_id, npartitions=n_out)
     return shuffled.map_partitions(

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._frames import accepts_data
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_count, as_float_array, as_scalar
 from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
@@ -180,6 +181,7 @@ def _repeat_days(ids: NDArray[Any], days: NDArray[np.int64]) -> tuple[Any, Any]:
     return np.sort(pair_day[~first] + lo), pair_day[first] + lo
 
 
+@accepts_data("customer_id", "date")
 def plot_transaction_tracking(
     model: Any,
     customer_id: ArrayLike,
@@ -189,6 +191,8 @@ def plot_transaction_tracking(
     time_unit: TimeUnit | None = None,
     kind: Literal["cumulative", "incremental"] = "cumulative",
     ax: Axes | None = None,
+    date_format: str | None = None,
+    data: Any = None,
 ) -> Axes:
     """Repeat transactions over time, actual vs model, across calibration and holdout.
 
@@ -219,6 +223,12 @@ def plot_transaction_tracking(
         ``"cumulative"`` (running totals) or ``"incremental"`` (per period).
     ax
         Axes to draw on.
+    date_format
+        ``strftime`` codes of text or integer dates, as for
+        :func:`custvalue.summarize_transactions`.
+    data
+        A pandas, Polars or PyArrow frame; then ``customer_id`` and ``date`` may be column
+        names in it.
 
     Returns
     -------
@@ -234,7 +244,7 @@ def plot_transaction_tracking(
     if kind not in ("cumulative", "incremental"):
         raise InvalidInputError(f"kind must be 'cumulative' or 'incremental'; got {kind!r}")
     ids = coerce_ids(customer_id, "customer_id")
-    days = coerce_dates(date, "date")
+    days = coerce_dates(date, "date", date_format=date_format, ids=ids)
     if ids.size != days.size or ids.size == 0:
         raise InvalidInputError(
             f"customer_id and date must be non-empty and of one length; got {ids.size}, {days.size}"
@@ -252,7 +262,7 @@ def plot_transaction_tracking(
         model_unit = "W"
     time_unit = model_unit
     unit = time_unit_days(time_unit)
-    cal_end = coerce_date_scalar(calibration_end, "calibration_end")
+    cal_end = coerce_date_scalar(calibration_end, "calibration_end", date_format=date_format)
     start, end = int(days.min()), int(days.max())
     n_periods = math.floor((end - start + 1) / unit)
     if n_periods < 1:
@@ -282,6 +292,7 @@ def plot_transaction_tracking(
 
 
 # ------------------------------------------------------------------ repeat-purchase histogram
+@accepts_data("frequency", "T")
 def plot_repeat_purchase_histogram(
     model: Any,
     frequency: ArrayLike | CustomerSummary,
@@ -290,6 +301,7 @@ def plot_repeat_purchase_histogram(
     time_unit: TimeUnit | None = None,
     max_frequency: int = 7,
     ax: Axes | None = None,
+    data: Any = None,
 ) -> Axes:
     """Number of customers by repeat purchases in calibration, actual vs model.
 
@@ -311,6 +323,9 @@ def plot_repeat_purchase_histogram(
         The last bin, ``max_frequency+``.
     ax
         Axes to draw on.
+    data
+        A pandas, Polars or PyArrow frame; then ``frequency`` and ``T`` may be column names in
+        it.
 
     Returns
     -------

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from custvalue._frames import accepts_data
 from custvalue.errors import InvalidTypeError
 from custvalue.plot._common import Axes, Polygon, axes_or_current, plt
 
@@ -13,7 +14,8 @@ __all__ = ["plot_customer_pyramid", "plot_lorenz_curve"]
 
 
 # ------------------------------------------------------------------ segments
-def plot_lorenz_curve(values: Any, *, ax: Axes | None = None) -> Axes:
+@accepts_data("values")
+def plot_lorenz_curve(values: Any, *, ax: Axes | None = None, data: Any = None) -> Axes:
     """Value-concentration Lorenz curve with the line of equality; the Gini is in the title.
 
     Parameters
@@ -23,6 +25,8 @@ def plot_lorenz_curve(values: Any, *, ax: Axes | None = None) -> Axes:
         :func:`~custvalue.segments.lorenz_curve`.
     ax
         Axes to draw on.
+    data
+        A pandas, Polars or PyArrow frame; then ``values`` may be a column name in it.
 
     Returns
     -------

@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
+from custvalue._frames import accepts_data
 from custvalue._validation import as_scalar, fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array
@@ -192,7 +193,13 @@ class LorenzCurve:
         return columns_repr(self, self.to_columns(), gini=self.gini)
 
 
-def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCurve:
+@accepts_data("values")
+def lorenz_curve(
+    values: ArrayLike,
+    *,
+    negative: Negative = "raise",
+    data: Any = None,
+) -> LorenzCurve:
     """Lorenz curve and Gini coefficient of a per-customer value array.
 
     Parameters
@@ -201,6 +208,9 @@ def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCu
         Value per customer (spend, profit, CLV ...), any money unit; n >= 1.
     negative : {"raise", "clip", "keep"}, default "raise"
         How negative values are handled (see the module docstring).
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``values`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -231,11 +241,20 @@ def lorenz_curve(values: ArrayLike, *, negative: Negative = "raise") -> LorenzCu
     )
 
 
-def gini(values: ArrayLike, *, negative: Negative = "raise") -> float:
+@accepts_data("values")
+def gini(
+    values: ArrayLike,
+    *,
+    negative: Negative = "raise",
+    data: Any = None,
+) -> float:
     """Gini coefficient of a per-customer value array (see :func:`lorenz_curve`).
 
     In [0, 1) for values >= 0: 0 when all customers are worth the same, (n-1)/n when one
     customer holds everything.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``values`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Examples
     --------
@@ -246,7 +265,14 @@ def gini(values: ArrayLike, *, negative: Negative = "raise") -> float:
     return gini_kernel(_prepare(values, negative))
 
 
-def top_share(values: ArrayLike, p: float = 0.2, *, negative: Negative = "raise") -> float:
+@accepts_data("values")
+def top_share(
+    values: ArrayLike,
+    p: float = 0.2,
+    *,
+    negative: Negative = "raise",
+    data: Any = None,
+) -> float:
     """Share of the total value held by the top ``p`` fraction of customers (the 80/20 check).
 
     Parameters
@@ -257,6 +283,9 @@ def top_share(values: ArrayLike, p: float = 0.2, *, negative: Negative = "raise"
         Fraction of customers, in [0, 1]; interpolated linearly between customers.
     negative : {"raise", "clip", "keep"}, default "raise"
         With ``"keep"`` the result can exceed 1 (the whale curve).
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``values`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Examples
     --------

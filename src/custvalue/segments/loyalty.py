@@ -34,9 +34,12 @@ history and is not produced.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._frames import accepts_data
 from custvalue._validation import as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.segments._inputs import as_customer_array, as_flag_array, check_same_length
@@ -60,6 +63,7 @@ def _optional_value(value: ArrayLike | None, n: int) -> FloatArray | None:
     return arr
 
 
+@accepts_data("satisfaction", "loyalty", "value")
 def satisfaction_loyalty_quadrants(
     satisfaction: ArrayLike,
     loyalty: ArrayLike,
@@ -68,6 +72,7 @@ def satisfaction_loyalty_quadrants(
     satisfaction_threshold: float | None = None,
     loyalty_threshold: float | None = None,
     value: ArrayLike | None = None,
+    data: Any = None,
 ) -> Segmentation:
     """Jones & Sasser (1995) satisfaction/loyalty quadrants from survey scores.
 
@@ -83,6 +88,9 @@ def satisfaction_loyalty_quadrants(
         Scores >= threshold are "high". Default: ``scale_max`` (top box only).
     value : array_like, shape (n,), optional
         Value per customer for the table; default 1 per customer.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``satisfaction``,
+        ``loyalty``, ``value`` may be column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -120,6 +128,7 @@ def satisfaction_loyalty_quadrants(
     )
 
 
+@accepts_data("purchase_count", "referred", "value")
 def loyalty_ladder(
     purchase_count: ArrayLike,
     *,
@@ -127,6 +136,7 @@ def loyalty_ladder(
     repeat_min: int = 2,
     client_min: int = 4,
     value: ArrayLike | None = None,
+    data: Any = None,
 ) -> Segmentation:
     """Loyalty ladder rung of each customer from its purchase history.
 
@@ -143,6 +153,9 @@ def loyalty_ladder(
         Purchases needed to be a client (> ``repeat_min``).
     value : array_like, shape (n,), optional
         Value per customer for the table; default 1 per customer.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``purchase_count``,
+        ``referred``, ``value`` may be column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------

@@ -9,10 +9,12 @@ probably inactive is the one to win back; a low-value active one is the one to d
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from custvalue._frames import accepts_data
 from custvalue._validation import as_scalar
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share
@@ -22,6 +24,7 @@ from custvalue.segments._table import Segmentation, make_segmentation
 __all__ = ["predicted_value_segments"]
 
 
+@accepts_data("predicted_value", "p_alive")
 def predicted_value_segments(
     predicted_value: ArrayLike,
     p_alive: ArrayLike | None = None,
@@ -29,6 +32,7 @@ def predicted_value_segments(
     shares: ArrayLike = (0.2, 0.3, 0.5),
     names: Sequence[str] = ("High value", "Medium value", "Low value"),
     alive_threshold: float = 0.5,
+    data: Any = None,
 ) -> Segmentation:
     """Segment customers by predicted value and, optionally, by probability of being alive.
 
@@ -45,6 +49,9 @@ def predicted_value_segments(
         One name per tier.
     alive_threshold : float, default 0.5
         With ``p_alive``: a customer is "active" when ``p_alive >= alive_threshold``.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``predicted_value``,
+        ``p_alive`` may be column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------

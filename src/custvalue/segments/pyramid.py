@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, columns_repr, freeze_columns
+from custvalue._frames import accepts_data
 from custvalue._validation import as_scalar, readonly_array
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share, tiers_by_value_share
@@ -65,8 +66,13 @@ DEFAULT_CUSTOMER_SHARES = (0.2, 0.3, 0.3, 0.2)
 DEFAULT_PROFIT_SHARES = (0.5, 0.3, 0.2)
 
 
+@accepts_data("revenue", "cost_to_serve", "acquisition_cost")
 def customer_profit(
-    revenue: ArrayLike, cost_to_serve: ArrayLike, acquisition_cost: ArrayLike | None = None
+    revenue: ArrayLike,
+    cost_to_serve: ArrayLike,
+    acquisition_cost: ArrayLike | None = None,
+    *,
+    data: Any = None,
 ) -> FloatArray:
     """Profit per customer: ``revenue - cost_to_serve - acquisition_cost``.
 
@@ -78,6 +84,10 @@ def customer_profit(
         Cost of serving each customer over the same period, money units, >= 0.
     acquisition_cost : array_like, shape (n,), optional
         Acquisition cost per customer, money units, >= 0; omitted means 0.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``revenue``,
+        ``cost_to_serve``, ``acquisition_cost`` may be column names in it (needs
+        ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -108,12 +118,14 @@ def customer_profit(
     return profit
 
 
+@accepts_data("profit")
 def pyramid_tiers(
     profit: ArrayLike,
     *,
     cutoff: Literal["customer_share", "profit_share"] = "customer_share",
     shares: ArrayLike | None = None,
     lead_threshold: float | None = 0.0,
+    data: Any = None,
 ) -> NDArray[np.int64]:
     """Tier code of each customer (0 Platinum, 1 Gold, 2 Iron, 3 Lead).
 
@@ -130,6 +142,9 @@ def pyramid_tiers(
     lead_threshold : float or None, default 0.0
         Customers with ``profit < lead_threshold`` are Lead. ``None`` turns the rule off
         (``"customer_share"`` only).
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``profit`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -172,8 +187,14 @@ def _tier_codes(
     )
 
 
+@accepts_data("tiers", "revenue", "cost", "profit")
 def tier_profiles(
-    tiers: ArrayLike, revenue: ArrayLike, cost: ArrayLike, profit: ArrayLike | None = None
+    tiers: ArrayLike,
+    revenue: ArrayLike,
+    cost: ArrayLike,
+    profit: ArrayLike | None = None,
+    *,
+    data: Any = None,
 ) -> SegmentTable:
     """Per-tier profile: size, share of customers, revenue, cost, profit and share of profit.
 
@@ -185,6 +206,10 @@ def tier_profiles(
         Revenue and total cost (cost to serve plus acquisition cost) per customer.
     profit : array_like, shape (n,), optional
         Default ``revenue - cost``.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``tiers``,
+        ``revenue``, ``cost``, ``profit`` may be column names in it (needs
+        ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -288,6 +313,7 @@ class CustomerPyramid:
         return columns_repr(self, self.to_columns(), cutoff=self.cutoff)
 
 
+@accepts_data("revenue", "cost_to_serve", "acquisition_cost")
 def customer_pyramid(
     revenue: ArrayLike,
     cost_to_serve: ArrayLike,
@@ -296,11 +322,16 @@ def customer_pyramid(
     cutoff: Literal["customer_share", "profit_share"] = "customer_share",
     shares: ArrayLike | None = None,
     lead_threshold: float | None = 0.0,
+    data: Any = None,
 ) -> CustomerPyramid:
     """Build the customer pyramid: profit, tiers and tier profiles in one call.
 
     Parameters are those of :func:`customer_profit` and :func:`pyramid_tiers`; see the module
     docstring for the default cut-offs and how the Lead rule interacts with them.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``revenue``,
+        ``cost_to_serve``, ``acquisition_cost`` may be column names in it (needs
+        ``custvalue[dataframe]``).
 
     Returns
     -------

@@ -31,10 +31,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
 from custvalue._columns import Columns, columns_repr, freeze_columns
+from custvalue._frames import accepts_data
 from custvalue._validation import fail_at, readonly_array
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
 from custvalue.segments._table import SegmentTable, _str_tuple, segment_table
+from custvalue.summary import CustomerSummary
 
 __all__ = ["RFMScores", "quantile_scores", "rfm_scores"]
 
@@ -309,23 +311,29 @@ def _choice(value: str, name: str, allowed: tuple[str, ...]) -> None:
         raise InvalidInputError(f"{name} must be one of {allowed}; got {value!r}")
 
 
+@accepts_data("time_since_last_purchase", "purchase_count", "total_spend")
 def rfm_scores(
-    time_since_last_purchase: ArrayLike,
-    purchase_count: ArrayLike,
-    total_spend: ArrayLike,
+    time_since_last_purchase: ArrayLike | CustomerSummary,
+    purchase_count: ArrayLike | None = None,
+    total_spend: ArrayLike | None = None,
     *,
     k: int = 5,
     monetary: Literal["total", "mean"] = "total",
     binning: Literal["independent", "nested"] = "independent",
     ties: Ties = "lower",
+    data: Any = None,
 ) -> RFMScores:
     """Score every customer 1..k on recency, frequency and monetary value.
 
     Parameters
     ----------
-    time_since_last_purchase : array_like, shape (n,)
+    time_since_last_purchase : array_like, shape (n,), or CustomerSummary
         Analysis date minus the date of the customer's last purchase, >= 0, in any time unit
-        (days, weeks; only the ranks matter). NOT the BG/NBD ``t_x``.
+        (days, weeks; only the ranks matter). NOT the BG/NBD ``t_x``. Or a
+        :class:`~custvalue.summary.CustomerSummary` (from a log with amounts), scored as of its
+        ``observation_end``: time since last purchase ``T - recency``, purchase count
+        ``frequency + 1`` (purchase days) and its ``total_spend`` (all purchase days), in
+        customer-id order; then leave ``purchase_count`` and ``total_spend`` out.
     purchase_count : array_like, shape (n,)
         Number of purchases (whole numbers >= 1: a customer scored by RFM has bought).
     total_spend : array_like, shape (n,)
@@ -339,6 +347,10 @@ def rfm_scores(
         within each recency score, M within each (R, F) cell.
     ties : {"lower", "average"}, default "lower"
         Tie rule; see the module docstring. Never row order.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then
+        ``time_since_last_purchase``, ``purchase_count``, ``total_spend`` may be column
+        names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -365,6 +377,24 @@ def rfm_scores(
     >>> s.cell.tolist()
     [222, 222, 111, 111]
     """
+    if isinstance(time_since_last_purchase, CustomerSummary):
+        summary = time_since_last_purchase
+        if purchase_count is not None or total_spend is not None:
+            raise InvalidInputError(
+                "purchase_count and total_spend come from the CustomerSummary; leave them out"
+            )
+        if summary.total_spend is None:
+            raise InvalidInputError(
+                "the CustomerSummary has no total_spend: summarise a log with amounts "
+                "(summarize_transactions(..., monetary=...)) to score it"
+            )
+        time_since_last_purchase = summary.T - summary.recency
+        purchase_count = summary.frequency + 1
+        total_spend = summary.total_spend
+    if purchase_count is None or total_spend is None:
+        raise InvalidInputError(
+            "purchase_count and total_spend are required (or pass a CustomerSummary first)"
+        )
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= 9:
         raise InvalidInputError(f"k must be an integer from 2 to 9; got {k!r}")
     k = int(k)

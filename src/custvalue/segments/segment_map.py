@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
+from custvalue._frames import accepts_data
 from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.segments._inputs import as_customer_array, check_same_length
 from custvalue.segments._table import Segmentation, make_segmentation
@@ -271,12 +272,14 @@ RF_SEGMENT_MAP = SegmentMap(
 )
 
 
+@accepts_data("value")
 def rfm_segments(
     scores: RFMScores,
     segment_map: SegmentMap = RF_SEGMENT_MAP,
     *,
     value: ArrayLike | None = None,
     value_name: str = "spend",
+    data: Any = None,
 ) -> Segmentation:
     """Label customers with the named segments of ``segment_map``.
 
@@ -290,6 +293,9 @@ def rfm_segments(
         Value per customer for the table (e.g. predicted CLV); default: total spend.
     value_name : str, default "spend"
         Name of the value column.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``value`` may be
+        column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------

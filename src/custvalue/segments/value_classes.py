@@ -16,9 +16,12 @@ potential = actual (no unrealised potential is inferred from a loss).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._frames import accepts_data
 from custvalue._validation import as_scalar, fail_at
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share
@@ -52,7 +55,13 @@ def _spend_pair(firm_spend: ArrayLike, category_spend: ArrayLike) -> tuple[Float
     return firm, category
 
 
-def share_of_wallet(firm_spend: ArrayLike, category_spend: ArrayLike) -> FloatArray:
+@accepts_data("firm_spend", "category_spend")
+def share_of_wallet(
+    firm_spend: ArrayLike,
+    category_spend: ArrayLike,
+    *,
+    data: Any = None,
+) -> FloatArray:
     """Share of wallet: the firm's share of each customer's spending in the category.
 
     ``SoW_i = firm_spend_i / category_spend_i``, in [0, 1].
@@ -64,6 +73,9 @@ def share_of_wallet(firm_spend: ArrayLike, category_spend: ArrayLike) -> FloatAr
     category_spend : array_like, shape (n,)
         What each customer spends in the whole category (the firm included), > 0, in the
         same unit and period.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``firm_spend``,
+        ``category_spend`` may be column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -90,12 +102,21 @@ def share_of_wallet(firm_spend: ArrayLike, category_spend: ArrayLike) -> FloatAr
     return sow
 
 
-def market_share(firm_spend: ArrayLike, category_spend: ArrayLike) -> float:
+@accepts_data("firm_spend", "category_spend")
+def market_share(
+    firm_spend: ArrayLike,
+    category_spend: ArrayLike,
+    *,
+    data: Any = None,
+) -> float:
     """The firm's share of the customers' total category spending.
 
     ``sum(firm_spend) / sum(category_spend)``, which equals the category-spend-weighted mean
     of :func:`share_of_wallet`. Same inputs and errors as :func:`share_of_wallet`; with no
     customers at all it raises :class:`~custvalue.errors.InvalidInputError` (0/0).
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``firm_spend``,
+        ``category_spend`` may be column names in it (needs ``custvalue[dataframe]``).
 
     Examples
     --------
@@ -109,8 +130,13 @@ def market_share(firm_spend: ArrayLike, category_spend: ArrayLike) -> float:
     return float(firm.sum() / category.sum())
 
 
+@accepts_data("actual_value", "wallet_share")
 def potential_value(
-    actual_value: ArrayLike, wallet_share: ArrayLike, *, max_multiple: float = 10.0
+    actual_value: ArrayLike,
+    wallet_share: ArrayLike,
+    *,
+    max_multiple: float = 10.0,
+    data: Any = None,
 ) -> FloatArray:
     """Potential value from share of wallet: ``actual / share``, capped.
 
@@ -123,6 +149,9 @@ def potential_value(
     max_multiple : float, default 10.0
         Cap: potential <= ``max_multiple * actual`` (equivalently the share is floored at
         ``1 / max_multiple``). Must be >= 1.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``actual_value``,
+        ``wallet_share`` may be column names in it (needs ``custvalue[dataframe]``).
 
     Returns
     -------
@@ -144,6 +173,7 @@ def potential_value(
     return out
 
 
+@accepts_data("actual_value", "potential", "wallet_share")
 def value_classes(
     actual_value: ArrayLike,
     potential: ArrayLike | None = None,
@@ -152,6 +182,7 @@ def value_classes(
     mvc_share: float = 0.2,
     mgc_share: float = 0.2,
     max_multiple: float = 10.0,
+    data: Any = None,
 ) -> Segmentation:
     """Classify customers as MVC, MGC, BZ or Other (Peppers & Rogers).
 
@@ -171,6 +202,10 @@ def value_classes(
         that are not MVC or BZ and have unrealised potential > 0.
     max_multiple : float, default 10.0
         Cap used with ``wallet_share``.
+    data : DataFrame, optional
+        A pandas, Polars or PyArrow frame, one row per customer; then ``actual_value``,
+        ``potential``, ``wallet_share`` may be column names in it (needs
+        ``custvalue[dataframe]``).
 
     Returns
     -------
