@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import os
@@ -566,3 +567,37 @@ def test_parameter_table_and_to_frame(cdnow_fit: GammaGamma) -> None:
     assert list(table) == ["parameter", "estimate", "standard_error", "lower_95", "upper_95"]
     assert frame["parameter"].tolist() == ["p", "q", "gamma"]
     np.testing.assert_array_equal(frame["estimate"].to_numpy(), table["estimate"])
+
+
+@functools.cache
+def _reference_fit() -> GammaGamma:
+    return GammaGamma.fit(*_simulated_spends(300, 5))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 50), st.sampled_from([0.0, -0.0, -1e-300, -3.5, -1e6])),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(0, 2**31 - 1),
+)
+def test_nonpositive_rows_change_nothing_but_the_count(
+    extra: list[tuple[int, float]], seed: int
+) -> None:
+    """Inserting repeat buyers with spend <= 0 anywhere leaves the fit exactly as it was."""
+    x, m = _simulated_spends(300, 5)  # a sample whose fit converges cleanly
+    reference = _reference_fit()
+    rng = np.random.default_rng(seed)
+    at = np.sort(rng.integers(0, x.size + 1, size=len(extra)))
+    xb = np.insert(x, at, [e[0] for e in extra])
+    mb = np.insert(m, at, [e[1] for e in extra])
+    first = int(np.flatnonzero((xb > 0) & (mb <= 0))[0])
+    with pytest.warns(NonPositiveSpendWarning, match=f"{len(extra)} customer.*position {first} "):
+        model = GammaGamma.fit(xb, mb)
+    assert model.params == reference.params
+    assert model.n_excluded_nonpositive == len(extra)
+    spend = model.expected_spend(xb, mb)
+    bad = (xb > 0) & (mb <= 0)
+    assert np.all(spend[bad] == model.population_mean_spend())
+    np.testing.assert_array_equal(spend[~bad], reference.expected_spend(x, m))

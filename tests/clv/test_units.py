@@ -25,7 +25,7 @@ from custvalue.clv import (
     score,
 )
 from custvalue.datasets import load_cdnow_sample, load_cdnow_summary
-from custvalue.errors import InvalidInputError
+from custvalue.errors import InvalidInputError, PersistenceError
 from custvalue.time_units import time_unit_days
 
 PUBLISHED = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)  # FHL 2005, CDNOW weeks
@@ -118,9 +118,12 @@ def test_unit_is_persisted_and_old_documents_load(fitted: BetaGeo, weekly: Any) 
         assert old.time_unit is None
         assert old.params == model.params
     doc = json.loads(fitted.to_json())
-    doc["payload"]["time_unit"] = 7
-    with pytest.raises(ValueError, match="time_unit"):
-        BetaGeo.from_json(json.dumps(doc))
+    for bad in (7, "bogus", "-1W"):
+        for model, cls in ((fitted, BetaGeo), (spend, GammaGamma)):
+            doc = json.loads(model.to_json())
+            doc["payload"]["time_unit"] = bad
+            with pytest.raises(PersistenceError, match="time_unit"):
+                cls.from_json(json.dumps(doc))
 
 
 def test_unit_is_shown(fitted: BetaGeo) -> None:

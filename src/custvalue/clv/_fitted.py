@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from custvalue import _persist
 from custvalue._columns import Columns, columns_html, freeze_columns
 from custvalue.clv._optimize import FitDiagnostics
-from custvalue.errors import PersistenceError
+from custvalue.errors import CustValueError, PersistenceError
+from custvalue.time_units import time_unit_label
 
 __all__ = [
     "COVARIANCE_EQ",
@@ -224,6 +225,11 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
 def time_unit_from_payload(payload: dict[str, Any]) -> str | None:
     """The ``time_unit`` field of a model payload; absent (older documents) or null is None."""
     unit = payload.get("time_unit")
-    if unit is not None and not isinstance(unit, str):
+    if unit is None:
+        return None
+    if not isinstance(unit, str):
         raise PersistenceError("payload: field 'time_unit' must be a string or null")
-    return unit
+    try:
+        return time_unit_label(unit)
+    except CustValueError as exc:
+        raise PersistenceError(f"payload: field 'time_unit': {exc}") from None
