@@ -46,8 +46,8 @@ def format_cell(value: Any) -> str:
 class TableView(NamedTuple):
     """One table, rendered by both :func:`html_table` and :func:`text_table` (``*view``)."""
 
-    header: list[str]
-    rows: list[list[Any]]
+    header: Sequence[str]
+    rows: Sequence[Sequence[Any]]
     caption: str = ""
     more: int = 0
 

@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._html import html_table
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._progress import check_progress, progress_bar
 from custvalue._validation import as_count, as_float_array, as_level, as_rng
@@ -165,9 +165,15 @@ class BootstrapResult(JsonMixin):
     def __str__(self) -> str:
         return self.summary()
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         header = ("param", "estimate", "boot s.e.", "2.5%", "97.5%")
-        return html_table(header, self._rows(), caption=self._caption())
+        return TableView(header, self._rows(), caption=self._caption())
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 def bootstrap(

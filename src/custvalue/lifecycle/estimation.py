@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from custvalue._html import html_table
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, fail_at
 from custvalue.errors import InvalidInputError
@@ -277,7 +277,7 @@ class MigrationEstimate(JsonMixin):
         hi[inner] = stats.beta.ppf((1 + q) / 2, alpha[inner], rest[inner])
         return lo, hi
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         rows = []
         for i in range(4):
             cells = [
@@ -287,4 +287,10 @@ class MigrationEstimate(JsonMixin):
             tag = " (fixed)" if self.fixed[i] else ""
             rows.append((STAGE_NAMES[i] + tag, *cells, int(self.counts[i].sum())))
         cap = f"estimated transition matrix ({self.method}, estimate ± standard error)"
-        return html_table(["from \\ to", *STAGE_NAMES, "transitions from"], rows, cap)
+        return TableView(["from \\ to", *STAGE_NAMES, "transitions from"], rows, cap)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())

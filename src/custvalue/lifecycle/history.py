@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._html import html_table
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_int64
 from custvalue._progress import progress_bar
 from custvalue._transactions import coerce_date_scalar
@@ -101,12 +101,18 @@ class StageHistory(JsonMixin):
             out[:, s] = (self.stages == int(s)).sum(axis=0)
         return out
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         counts = self.stage_counts()
         rows = [
             (str(c), *counts[k], int(self.routed[:, k].sum())) for k, c in enumerate(self.cutoffs)
         ]
-        return html_table(["cut-off", *STAGE_NAMES, "routed"], rows, "customers per stage")
+        return TableView(["cut-off", *STAGE_NAMES, "routed"], rows, "customers per stage")
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 PAlive = PAliveModel | Callable[[CustomerSummary], ArrayLike]

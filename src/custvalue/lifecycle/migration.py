@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._html import html_table
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._progress import progress_bar
 from custvalue._validation import as_count, as_float_array, as_rng, as_scalar
@@ -69,11 +69,17 @@ class StageValue(JsonMixin):
     discount_rate: float
     horizon: int | None
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         h = "infinite" if self.horizon is None else f"{self.horizon} periods"
         rows = [(n, r, v) for n, r, v in zip(STAGE_NAMES, self.rewards, self.values, strict=True)]
         cap = f"value by starting stage (d = {self.discount_rate:g} per period, horizon {h})"
-        return html_table(["stage", "reward per period", "value"], rows, cap)
+        return TableView(["stage", "reward per period", "value"], rows, cap)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 @attrs.frozen
@@ -104,7 +110,7 @@ class AbsorbingFacts(JsonMixin):
     probability_reach_retain: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     probability_recover_to_retain: float
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         rows = [
             (
                 STAGE_NAMES[i],
@@ -119,7 +125,13 @@ class AbsorbingFacts(JsonMixin):
             "fundamental matrix N; P(RECOVER ever returns to RETAIN) = "
             f"{self.probability_recover_to_retain:.4g}"
         )
-        return html_table(head, rows, cap)
+        return TableView(head, rows, cap)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 @attrs.frozen
@@ -145,11 +157,17 @@ class WhatIf(JsonMixin):
         """Change in value per starting stage (after minus before)."""
         return self.after.values - self.before.values
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         rows = list(
             zip(STAGE_NAMES, self.before.values, self.after.values, self.difference, strict=True)
         )
-        return html_table(["stage", "value before", "value after", "change"], rows)
+        return TableView(["stage", "value before", "value after", "change"], rows)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 def _check_model(instance: MigrationModel, attribute: Any, value: FloatArray) -> None:
@@ -434,6 +452,12 @@ class MigrationModel(JsonMixin):
         after = changed.value(rewards, discount_rate, horizon=horizon)
         return WhatIf(before=before, after=after, matrix_after=changed.matrix)
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         rows = [(STAGE_NAMES[i], *self.matrix[i]) for i in range(len(Stage))]
-        return html_table(["from \\ to", *STAGE_NAMES], rows, "transition matrix per period")
+        return TableView(["from \\ to", *STAGE_NAMES], rows, "transition matrix per period")
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())

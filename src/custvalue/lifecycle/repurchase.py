@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._html import html_table
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import JsonMixin
 from custvalue._validation import as_float_array, as_scalar, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError
@@ -436,11 +436,17 @@ class RepurchaseTree(JsonMixin):
             after=after,
         )
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         w, r = self.leaf_shares, self.leaf_rates
         rows = [(LEAVES[k], w[k], r[k], w[k] * (1 - r[k])) for k in range(5)]
         cap = f"repurchase intent {self.intent:.4g}; no intent {self.no_intent_share:.4g}"
-        return html_table(["leaf", "share of customers", "intent rate", "lost share"], rows, cap)
+        return TableView(["leaf", "share of customers", "intent rate", "lost share"], rows, cap)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 def _leaf_index(name: str, arg: str, names: tuple[str, ...]) -> int:

@@ -20,7 +20,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._html import html_table
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
 from custvalue.errors import InvalidInputError
@@ -62,10 +62,16 @@ class IntentSummary(JsonMixin):
     no_intent: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     lost: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         rows = [("overall intent", *self.intent), ("no intent", *self.no_intent)]
         rows += [(f"lost: {leaf}", *self.lost[:, k]) for k, leaf in enumerate(LEAVES)]
-        return html_table(["quantity", "mean", "lower", "upper"], rows, f"level {self.level:g}")
+        return TableView(["quantity", "mean", "lower", "upper"], rows, f"level {self.level:g}")
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
 
 
 @attrs.frozen
@@ -187,11 +193,17 @@ class RepurchasePosterior(JsonMixin):
         no_band = np.array([1 - i_band[0], 1 - i_band[2], 1 - i_band[1]])
         return IntentSummary(level=q, intent=i_band, no_intent=no_band, lost=band(lost))
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         lo, hi = self.rate_intervals()
         rows = [
             (leaf, self.leaf_shares[k], self.rate_means[k], lo[k], hi[k])
             for k, leaf in enumerate(LEAVES)
         ]
         head = ["leaf", "share", "intent rate (mean)", "2.5%", "97.5%"]
-        return html_table(head, rows, "repurchase-intent posterior")
+        return TableView(head, rows, "repurchase-intent posterior")
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())

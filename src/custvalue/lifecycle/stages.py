@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from custvalue._html import TableView, html_table, text_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_int64
 from custvalue._validation import as_array, as_float_array, broadcast_arrays, fail_at
 from custvalue.errors import InvalidInputError, InvalidTypeError
@@ -412,14 +413,18 @@ class StageAssignment(JsonMixin):
         """Number of customers per stage, shape (4,), in :class:`Stage` order."""
         return np.bincount(self.stages.ravel(), minlength=len(Stage)).astype(np.int64)
 
-    def _repr_html_(self) -> str:
+    def _view(self) -> TableView:
         rows = []
         for s in Stage:
             mask = self.stages == int(s)
             why = np.bincount(self.reasons[mask], minlength=len(Reason))
             detail = ", ".join(f"{Reason(k).name}: {c}" for k, c in enumerate(why) if c)
-            rows.append(f"<tr><td>{s.name}</td><td>{int(mask.sum())}</td><td>{detail}</td></tr>")
-        return (
-            "<table><thead><tr><th>stage</th><th>customers</th><th>reasons</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
+            rows.append([s.name, int(mask.sum()), detail])
+        caption = f"StageAssignment: {self.stages.size:,} customers"
+        return TableView(["stage", "customers", "reasons"], rows, caption)
+
+    def _repr_html_(self) -> str:
+        return html_table(*self._view())
+
+    def __repr__(self) -> str:
+        return text_table(*self._view())
