@@ -171,7 +171,13 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
     if cov is not None and (cov.shape != (n_params, n_params) or cov.dtype != np.float64):
         raise PersistenceError(f"fit: covariance must be a {n_params}x{n_params} float array")
     n_doc = doc.get("n_customers")
-    n = None if n_doc is None else _persist.decode_float(n_doc, "n_customers", lower=0, nan=False)
+    n = (
+        None
+        if n_doc is None
+        else _persist.decode_float(
+            n_doc, "n_customers", lower=0, upper=_persist.LARGEST_FLOAT, nan=False
+        )
+    )
     d = doc.get("diagnostics")
     diagnostics = None
     if d is not None:
