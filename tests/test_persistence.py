@@ -386,12 +386,16 @@ def test_hostile_documents_raise_only_persistence_error(name: str, data: st.Data
     anywhere in the payload of every persistable class: PersistenceError or a valid object."""
     doc = json.loads(_objects()[name].to_json())
     payload = doc["payload"]
-    attack = data.draw(st.sampled_from(["raw", "shape", "data", "value"]))
+    attack = data.draw(st.sampled_from(["raw", "shape", "data", "dtype", "value"]))
     arrays = _arrays_in(payload)
-    if attack in ("shape", "data") and arrays:
+    if attack in ("shape", "data", "dtype") and arrays:
         target = _get(payload, data.draw(st.sampled_from(arrays)))
         if attack == "shape":
             target["shape"] = data.draw(_SHAPES)
+        elif attack == "dtype":  # well-formed data of another dtype
+            kind = data.draw(st.sampled_from(["str", "bool", "int64", "float64"]))
+            cast = {"str": str, "bool": bool, "int64": lambda v: 3, "float64": lambda v: 0.5}
+            target.update(dtype=kind, data=[cast[kind](v) for v in target["data"]])
         else:  # data that does not match the declared shape
             target["data"] = target["data"] + target["data"][:1] if target["data"] else [0]
         text = json.dumps(doc)

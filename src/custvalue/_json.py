@@ -90,6 +90,8 @@ def _decode_value(tagged: Any, annotation: Any, where: str) -> Any:
         except (TypeError, ValueError, OverflowError):
             raise PersistenceError(f"{where}: malformed dates") from None
     if tag == "none":
+        if value is not None:
+            raise PersistenceError(f"{where}: unexpected 'none' value {str(value)[:40]!r}")
         return None
     if tag == "float":
         return decode_float(value, where)

@@ -32,6 +32,7 @@ from custvalue._version import __version__
 from custvalue.errors import CustValueError, PersistenceError
 
 __all__ = [
+    "LARGEST_FLOAT",
     "MAX_ARRAY_DIMENSIONS",
     "MAX_ARRAY_LENGTH",
     "MAX_DOCUMENT_SIZE",
@@ -64,6 +65,8 @@ MAX_INTEGER_DIGITS = 40
 MAX_ARRAY_LENGTH = 100_000_000
 #: Most dimensions of one stored array.
 MAX_ARRAY_DIMENSIONS = 8
+#: Largest finite float64: the ``upper`` bound of :func:`decode_float` for finite fields.
+LARGEST_FLOAT = float(np.finfo(np.float64).max)
 
 _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 

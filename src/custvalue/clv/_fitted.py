@@ -193,15 +193,20 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise PersistenceError("payload: field 'fit' must be an object or null")
     req = _persist.require
-    ll = _persist.decode_float(
-        req(doc, "log_likelihood", _NUMBER, "fit"), "log_likelihood", upper=0.0, nan=False
-    )
+    # no sign bound: a Gamma-Gamma spend density can exceed 1, so its log-likelihood can be > 0
+    ll = _persist.decode_float(req(doc, "log_likelihood", _NUMBER, "fit"), "log_likelihood")
     cov_doc = doc.get("covariance")
     cov = None if cov_doc is None else _persist.decode_array(cov_doc, "covariance")
     if cov is not None and (cov.shape != (n_params, n_params) or cov.dtype != np.float64):
         raise PersistenceError(f"fit: covariance must be a {n_params}x{n_params} float array")
     n_doc = doc.get("n_customers")
-    n = None if n_doc is None else _persist.decode_float(n_doc, "n_customers", lower=0, nan=False)
+    n = (
+        None
+        if n_doc is None
+        else _persist.decode_float(
+            n_doc, "n_customers", lower=0, upper=_persist.LARGEST_FLOAT, nan=False
+        )
+    )
     d = doc.get("diagnostics")
     diagnostics = None
     if d is not None:

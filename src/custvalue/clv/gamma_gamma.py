@@ -582,7 +582,9 @@ class GammaGamma(FittedModel):
             params=parsed,
             n_excluded=None
             if excluded is None
-            else _persist.decode_float(excluded, "n_excluded", lower=0, nan=False),
+            else _persist.decode_float(
+                excluded, "n_excluded", lower=0, upper=_persist.LARGEST_FLOAT, nan=False
+            ),
             **fit_from_payload(doc.get("fit"), len(_NAMES)),
             time_unit=time_unit_from_payload(doc),
             n_excluded_nonpositive=None

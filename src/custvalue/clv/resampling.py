@@ -26,7 +26,7 @@ from custvalue._columns import Columns, columns_repr, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._progress import check_progress, progress_bar
-from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar
+from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
 from custvalue._warn import quiet
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
 from custvalue.clv.gamma_gamma import GammaGamma, GammaGammaParams
@@ -90,6 +90,8 @@ class BootstrapResult(JsonMixin):
                 f"converged must have shape ({self.params.shape[0]},); got {self.converged.shape}"
             )
         as_scalar(self.n_customers, "n_customers", lower=0)
+        est = self.estimate
+        fail_at("estimate", "must be finite and > 0", est, ~(np.isfinite(est) & (est > 0)))
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -88,6 +88,7 @@ class StageValue(JsonMixin):
     def __attrs_post_init__(self) -> None:
         _check_shapes(self, {"values": (len(Stage),), "rewards": (len(Stage),)})
         fail_at("rewards", "must be finite", self.rewards, ~np.isfinite(self.rewards))
+        fail_at("values", "must be finite", self.values, ~np.isfinite(self.values))
         as_scalar(self.discount_rate, "discount_rate", lower=0)
         if self.horizon is not None:
             as_count(self.horizon, "horizon")
@@ -154,6 +155,10 @@ class AbsorbingFacts(JsonMixin):
             },
         )
         as_scalar(self.probability_recover_to_retain, "probability_recover_to_retain", lower=0)
+        steps, var = self.expected_periods, self.variance_periods
+        fail_at("expected_periods", "must be > 0", steps, ~(steps > 0))
+        fail_at("expected_periods", "must be finite", steps, ~np.isfinite(steps))
+        fail_at("variance_periods", "must be finite", var, ~np.isfinite(var))
         reach = self.probability_reach_retain
         fail_at("probability_reach_retain", "must be in [0, 1]", reach, (reach < 0) | (reach > 1))
 

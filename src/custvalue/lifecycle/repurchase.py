@@ -186,6 +186,13 @@ class MoveGain(JsonMixin):
     def __repr__(self) -> str:
         return columns_repr(self, self.to_columns())
 
+    def __attrs_post_init__(self) -> None:
+        as_scalar(self.moved_share, "moved_share", lower=0, upper=1)
+        as_scalar(self.intent_change, "intent_change", lower=-1, upper=1)
+        for name in ("customers", "money"):  # NaN without n_customers / value per customer
+            if not np.isnan(getattr(self, name)):
+                as_scalar(getattr(self, name), name)
+
 
 @attrs.frozen
 class RepurchaseTree(JsonMixin):

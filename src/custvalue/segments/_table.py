@@ -93,12 +93,22 @@ class SegmentTable:
                 f"extra_totals must have shape ({n}, {len(self.extra_names)}); got "
                 f"{self.extra_totals.shape}"
             )
+        floats = ("customer_share", "value_total", "value_share", "value_mean", "extra_totals")
+        if any(getattr(self, name).dtype.kind != "f" for name in floats):
+            raise InvalidInputError(f"{', '.join(floats)} must be float arrays")
         if self.count.dtype.kind not in "iu":
             raise InvalidInputError(f"count must hold integers; got dtype {self.count.dtype}")
         fail_at("count", "must be >= 0", self.count, self.count < 0)
         share = self.customer_share
         fail_at("customer_share", "must be in [0, 1]", share, ~((share >= 0) & (share <= 1)))
-        fail_at("value_total", "must not be NaN", self.value_total, np.isnan(self.value_total))
+        total = self.value_total
+        fail_at("value_total", "must be finite", total, ~np.isfinite(total))
+        extra = self.extra_totals
+        fail_at("extra_totals", "must be finite", extra, ~np.isfinite(extra))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(self.count > 0, total / np.maximum(self.count, 1), np.nan)
+        if not np.array_equal(mean, self.value_mean, equal_nan=True):
+            raise InvalidInputError("value_mean must be value_total / count (NaN when empty)")
 
     def __len__(self) -> int:
         return len(self.segment)

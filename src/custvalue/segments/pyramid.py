@@ -42,7 +42,7 @@ from numpy.typing import ArrayLike, NDArray
 from custvalue import _persist
 from custvalue._columns import Columns, columns_repr, freeze_columns
 from custvalue._frames import accepts_data
-from custvalue._validation import as_scalar, readonly_array
+from custvalue._validation import as_scalar, fail_at, readonly_array
 from custvalue.errors import InvalidInputError
 from custvalue.segments._cutoffs import tiers_by_customer_share, tiers_by_value_share
 from custvalue.segments._inputs import as_customer_array, as_shares, check_same_length
@@ -263,6 +263,24 @@ class CustomerPyramid:
     shares: FloatArray = attrs.field(converter=readonly_array)
     lead_threshold: float | None
 
+    def __attrs_post_init__(self) -> None:
+        if self.cutoff not in ("customer_share", "profit_share"):
+            raise InvalidInputError(
+                f"cutoff must be 'customer_share' or 'profit_share'; got {self.cutoff!r}"
+            )
+        if self.profit.shape != self.tiers.codes.shape:
+            raise InvalidInputError(
+                f"profit must have one entry per customer {self.tiers.codes.shape}; got "
+                f"{self.profit.shape}"
+            )
+        if self.profit.dtype.kind != "f" or self.shares.dtype.kind != "f":
+            raise InvalidInputError("profit and shares must be float arrays")
+        fail_at("profit", "must be finite", self.profit, ~np.isfinite(self.profit))
+        s = self.shares
+        fail_at("shares", "must be in [0, 1]", s, ~((s >= 0) & (s <= 1)))
+        if self.lead_threshold is not None:
+            as_scalar(self.lead_threshold, "lead_threshold")
+
     @property
     def labels(self) -> NDArray[np.str_]:
         """Tier name of each customer."""
@@ -299,15 +317,16 @@ class CustomerPyramid:
         p = _persist.loads(text, "CustomerPyramid")
         w = "CustomerPyramid"
         threshold = p.get("lead_threshold")
-        return cls(
-            tiers=Segmentation.from_json(_persist.require(p, "tiers", str, w)),
-            profit=_persist.decode_array(_persist.require(p, "profit", dict, w), "profit"),
-            cutoff=_persist.require(p, "cutoff", str, w),
-            shares=_persist.decode_array(_persist.require(p, "shares", dict, w), "shares"),
-            lead_threshold=None
-            if threshold is None
-            else _persist.decode_float(threshold, "lead_threshold"),
-        )
+        with _persist.invalid_content(w):
+            return cls(
+                tiers=Segmentation.from_json(_persist.require(p, "tiers", str, w)),
+                profit=_persist.decode_array(_persist.require(p, "profit", dict, w), "profit"),
+                cutoff=_persist.require(p, "cutoff", str, w),
+                shares=_persist.decode_array(_persist.require(p, "shares", dict, w), "shares"),
+                lead_threshold=None
+                if threshold is None
+                else _persist.decode_float(threshold, "lead_threshold"),
+            )
 
     def __repr__(self) -> str:
         return columns_repr(self, self.to_columns(), cutoff=self.cutoff)
