@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from custvalue._collapse import collapse_rows
+from custvalue._collapse import collapse_rows, repetition_pays
 from custvalue._compat import betaincc, betainccinv
 
 __all__ = [
@@ -221,10 +221,10 @@ def _alive_bounds(
 #: Gauss-Legendre rule per panel of :func:`expected_purchases_alive_quadrature`.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 #: Widest panel, in logit(p), and the bounds on the number of panels per value.
-_PANEL_WIDTH = 0.6
+_PANEL_WIDTH = 2.0
 _MIN_PANELS, _MAX_PANELS = 4, 1024
 #: Where ``b p`` exceeds this the integrand falls steeply (like ``(1 - p)^b``).
-_STEEP = 4.0
+_STEEP = 1.0
 #: Values integrated at once by :func:`expected_purchases_alive_quadrature`: its working set
 #: is about eight arrays of ``_QUAD_CHUNK * 8 * n_panels`` floats (<= 4 MiB each, n_panels
 #: <= 1024) whatever the number of values.
@@ -456,9 +456,39 @@ def expected_purchases_conditional(
     """
     xf, Tf = _f(x), _f(T)
     p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b)
-    e_alive = expected_purchases_alive(t, _f(r) + xf, _f(alpha) + Tf, a, _f(b) + xf)
+    tf, xb, Tb = np.broadcast_arrays(_f(t), xf, Tf)
+    if tf.size >= GROUP_MIN and all(np.ndim(v) == 0 for v in (r, alpha, a, b)):
+        e_alive = _alive_once_per_history(
+            np.ravel(tf), np.ravel(xb), np.ravel(Tb), r, alpha, a, b
+        ).reshape(tf.shape)
+    else:
+        e_alive = expected_purchases_alive(t, _f(r) + xf, _f(alpha) + Tf, a, _f(b) + xf)
     out: FloatArray = p_alive * e_alive
     return out
+
+
+#: Inputs with at least this many customers are considered for grouping identical rows.
+GROUP_MIN = 20_000
+
+
+def _alive_once_per_history(
+    t: FloatArray, x: FloatArray, T: FloatArray, r: ArrayLike, alpha: ArrayLike,
+    a: ArrayLike, b: ArrayLike,
+) -> FloatArray:  # fmt: skip
+    """``E_alive(t; r+x, alpha+T, a, b+x)`` per row, once per distinct ``(t, x, T)``.
+
+    The expectation of a customer alive at T does not depend on ``t_x``, so it repeats far
+    more than whole histories do (e.g. ~30,000 distinct (x, T) among 1M customers acquired
+    over three years on a day grid, against ~420,000 distinct histories). Grouping is used
+    only when a sample shows enough repetition (:func:`repetition_pays`): the 2F1 closed form
+    costs ~1 us per row and the grouping ~0.05-0.5 us.
+    """
+    varying = [c for c in (t, x, T) if not (c == c[0]).all()]
+    if varying and not repetition_pays(*varying):
+        return expected_purchases_alive(t, _f(r) + x, _f(alpha) + T, a, _f(b) + x)
+    (tu, xu, Tu), _, inverse = collapse_rows(t, x, T)
+    out: FloatArray = expected_purchases_alive(tu, _f(r) + xu, _f(alpha) + Tu, a, _f(b) + xu)
+    return out[inverse]
 
 
 def probability_no_purchase_conditional(

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custvalue import _persist
-from custvalue._collapse import collapse_rows
+from custvalue._collapse import collapse_rows, repetition_pays
 from custvalue._progress import check_progress
 from custvalue._validation import (
     as_float_array,
@@ -634,28 +634,39 @@ class BetaGeo(FittedModel):
 
 
 #: Inputs with at least this many customers are evaluated once per distinct history.
-_GROUP_MIN = 20_000
+_GROUP_MIN = kernels.GROUP_MIN
+#: Kernels never grouped here: cheap per row (a few logarithms: a full grouping costs more
+#: than it saves) or grouping their expensive part themselves, on fewer columns.
+_PLAIN_KERNELS = frozenset(
+    {
+        kernels.probability_alive,
+        kernels.probability_no_purchase_conditional,
+        kernels.expected_purchases_conditional,
+    }
+)
 
 
 def _per_history(
     kernel: Callable[..., FloatArray], params: tuple[float, ...], *columns: FloatArray
 ) -> FloatArray:
-    """``kernel(*columns, *params)``, evaluated once per distinct row for large 1-D inputs.
+    """``kernel(*columns, *params)``, evaluated once per distinct row when that pays.
 
-    Customer bases repeat histories heavily (times are whole days), so grouping identical
-    rows first (``collapse_rows``, linear time for day-grid values) and scattering the
-    results back is several times faster than evaluating the special functions per row.
+    Customer bases repeat histories (times are whole days), so grouping identical rows first
+    (``collapse_rows``) and scattering the results back saves special-function evaluations;
+    but grouping costs up to ~0.5 us per row, so it is decided per kernel and, from a
+    sample, per input (:func:`~custvalue._collapse.repetition_pays`): never slower than
+    the plain path by more than the sample (~65,000 rows).
     """
     n = columns[0].size
-    if columns[0].ndim != 1 or n < _GROUP_MIN:
+    if columns[0].ndim != 1 or n < _GROUP_MIN or kernel in _PLAIN_KERNELS:
         return kernel(*columns, *params)
     # constant columns (a common horizon t) stay scalars and are not grouped on
     varying = [i for i, c in enumerate(columns) if not (c == c[0]).all()]
     if not varying:
         return np.full(n, kernel(*(c[:1] for c in columns), *params)[0])
-    unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
-    if unique[0].size > n // 2:  # little repetition: grouping does not pay
+    if not repetition_pays(*(columns[i] for i in varying), min_duplicate_share=0.5):
         return kernel(*columns, *params)
+    unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
     grouped = [c[0] for c in columns]
     for i, u in zip(varying, unique, strict=True):
         grouped[i] = u
