@@ -20,8 +20,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from custvalue._compat import betaincc, betainccinv
-
 __all__ = [
     "expected_purchases_alive",
     "expected_purchases_alive_quadrature",
@@ -249,7 +247,7 @@ def expected_purchases_alive_quadrature(
     with np.errstate(all="ignore"):
         q_lo = special.betaincinv(aa, bb, eps)
         # upper quantile from the complement: betaincinv(a, b, 1 - eps) sees 1 - eps == 1.0
-        q_hi = betainccinv(aa, bb, eps)
+        q_hi = special.betainccinv(aa, bb, eps)
         # betaincinv can return NaN in the far tails: use the leading-order tail quantiles
         q_lo = np.where(np.isnan(q_lo), np.exp((np.log(eps * aa) + log_beta) / aa), q_lo)
         q_hi = np.where(np.isnan(q_hi), -np.expm1((np.log(eps * bb) + log_beta) / bb), q_hi)
@@ -268,7 +266,7 @@ def expected_purchases_alive_quadrature(
     dens = np.exp(aa[:, None] * log_p + bb[:, None] * log_q - special.betaln(aa, bb)[:, None])
     body = (g(np.exp(log_p)) * dens) @ wts * span[:, 0]
     tail_lo = g(lo[:, None])[:, 0] * special.betainc(aa, bb, lo)
-    tail_hi = g(hi[:, None])[:, 0] * betaincc(aa, bb, hi)
+    tail_hi = g(hi[:, None])[:, 0] * special.betaincc(aa, bb, hi)
     total: FloatArray = (body + tail_lo + tail_hi).reshape(shape)
     return total
 
