@@ -23,7 +23,6 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custvalue._collapse import collapse_rows, repetition_pays
-from custvalue._compat import betaincc, betainccinv
 
 __all__ = [
     "expected_purchases_alive",
@@ -307,7 +306,7 @@ def _alive_quadrature_chunk(
     log_flat = np.log(_FLAT) - np.log1p(r) - np.logaddexp(0.0, log_s)
     with np.errstate(all="ignore"):
         # upper quantile from the complement: betaincinv(a, b, 1 - eps) sees 1 - eps == 1.0
-        q_hi = betainccinv(a, b, _TAIL_MASS)
+        q_hi = special.betainccinv(a, b, _TAIL_MASS)
         q_hi = np.where(np.isnan(q_hi), -np.expm1((np.log(_TAIL_MASS * b) + log_beta) / b), q_hi)
     hi = np.clip(q_hi, 1e-300, 1.0 - 1e-16)
     log_lo = np.maximum(_log_beta_quantile(log_mass, a, b), log_flat)
@@ -341,7 +340,7 @@ def _alive_quadrature_chunk(
             np.log(special.betainc(a, b, np.exp(np.maximum(log_lo, -69.0)))),
         )
     tail_lo = np.exp(_log_g(log_lo, log_s, r) + mass_lo)
-    tail_hi = np.exp(_log_g(np.log(hi), log_s, r)) * betaincc(a, b, hi)
+    tail_hi = np.exp(_log_g(np.log(hi), log_s, r)) * special.betaincc(a, b, hi)
     out: FloatArray = body + tail_lo + tail_hi
     return out
 
