@@ -205,3 +205,10 @@ def test_html_table_shows_the_hand_computed_lost_shares() -> None:
         assert f"<td>{leaf}</td>" in html
         assert f"<td>{lost}</td>" in html
     assert "repurchase intent 0.8008; no intent 0.1992" in html
+
+
+def test_from_leaves_needs_five_shares_and_five_rates() -> None:
+    shares, rates = [0.5, 0.2, 0.1, 0.1, 0.1], [0.9, 0.37, 0.95, 0.7, 0.46]
+    for bad in ((shares, rates[:4]), (shares, [*rates, 0.5]), (shares[:4], rates)):
+        with pytest.raises(InvalidInputError, match=r"need shape \(5,\)"):
+            RepurchaseTree.from_leaves(*bad)
