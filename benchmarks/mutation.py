@@ -45,6 +45,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+_REPURCHASE_TESTS = [
+    "tests/lifecycle/test_repurchase.py",
+    "tests/lifecycle/test_repurchase_boundaries.py",
+]
 #: Module (relative to the repository) -> the tests that exercise it. Modules not listed use
 #: every ``tests/**/test_<stem>*.py``.
 MODULE_TESTS: dict[str, list[str]] = {
@@ -54,14 +58,34 @@ MODULE_TESTS: dict[str, list[str]] = {
         "tests/lifecycle/test_estimation.py",
         "tests/lifecycle/test_migration.py",
     ],
-    "src/custvalue/lifecycle/repurchase.py": ["tests/lifecycle/test_repurchase.py"],
-    "src/custvalue/lifecycle/tarp.py": ["tests/lifecycle/test_repurchase.py"],
-    "src/custvalue/lifecycle/repurchase_survey.py": ["tests/lifecycle/test_repurchase.py"],
+    "src/custvalue/lifecycle/repurchase.py": _REPURCHASE_TESTS,
+    "src/custvalue/lifecycle/tarp.py": _REPURCHASE_TESTS,
+    "src/custvalue/lifecycle/repurchase_survey.py": _REPURCHASE_TESTS,
     "src/custvalue/lifecycle/recovery_link.py": ["tests/lifecycle/test_repurchase.py"],
-    "src/custvalue/segments/pyramid.py": ["tests/segments/test_pyramid.py"],
+    "src/custvalue/segments/pyramid.py": [
+        "tests/segments/test_pyramid.py",
+        "tests/segments/test_cutoff_boundaries.py",
+    ],
     "src/custvalue/segments/_cutoffs.py": [
         "tests/segments/test_pyramid.py",
         "tests/segments/test_value_classes.py",
+        "tests/segments/test_cutoff_boundaries.py",
+    ],
+    "src/custvalue/segments/rfm.py": [
+        "tests/segments/test_rfm.py",
+        "tests/segments/test_cutoff_boundaries.py",
+    ],
+    "src/custvalue/segments/loyalty.py": [
+        "tests/segments/test_loyalty.py",
+        "tests/segments/test_cutoff_boundaries.py",
+    ],
+    "src/custvalue/segments/predicted.py": [
+        "tests/segments/test_predicted.py",
+        "tests/segments/test_cutoff_boundaries.py",
+    ],
+    "src/custvalue/segments/value_classes.py": [
+        "tests/segments/test_value_classes.py",
+        "tests/segments/test_cutoff_boundaries.py",
     ],
     "src/custvalue/clv/_gamma_gamma_fit.py": [
         "tests/clv/test_gamma_gamma.py",

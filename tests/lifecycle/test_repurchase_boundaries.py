@@ -193,3 +193,23 @@ def test_survey_posterior_draws_match_scipy_beta_and_dirichlet_moments() -> None
     sd = float((s12 * r12).sum(axis=1).std())
     exact = float(stats.dirichlet.mean(np.array([6, 3, 2, 1, 4]) + 0.5) @ (alpha / (alpha + beta)))
     assert intent[0] == pytest.approx(exact, abs=4 * sd / np.sqrt(20_000))
+
+
+def test_html_table_shows_the_hand_computed_lost_shares() -> None:
+    shares = {"failure_share": 0.25, "complaint_share": 0.4, "quick_share": 0.3}
+    tree = tarp_tree(
+        "minor", no_failure_rate=0.9, resolved_share=0.4, unresolved_share=0.3, **shares
+    )
+    html = tree._repr_html_()
+    # lost share = share * (1 - rate): 0.15 * 0.63, 0.04 * 0.30, 0.03 * 0.54
+    for leaf, lost in (("no_complaint", "0.0945"), ("resolved", "0.012"), ("unresolved", "0.0162")):
+        assert f"<td>{leaf}</td>" in html
+        assert f"<td>{lost}</td>" in html
+    assert "repurchase intent 0.8008; no intent 0.1992" in html
+
+
+def test_from_leaves_needs_five_shares_and_five_rates() -> None:
+    shares, rates = [0.5, 0.2, 0.1, 0.1, 0.1], [0.9, 0.37, 0.95, 0.7, 0.46]
+    for bad in ((shares, rates[:4]), (shares, [*rates, 0.5]), (shares[:4], rates)):
+        with pytest.raises(InvalidInputError, match=r"need shape \(5,\)"):
+            RepurchaseTree.from_leaves(*bad)
