@@ -72,7 +72,18 @@ def test_docs_have_examples() -> None:
         assert expected in names
 
 
-@pytest.mark.parametrize("path", WITH_EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
+#: Pages whose examples run Monte Carlo (a 100-replicate bootstrap): CI's ``-m slow`` step.
+SLOW_PAGES = {"docs/clv.md"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.slow) if str(p.relative_to(ROOT)) in SLOW_PAGES else p
+        for p in WITH_EXAMPLES
+    ],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_doc_examples_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = blocks_with_output(path)
     monkeypatch.chdir(tmp_path)
