@@ -301,7 +301,12 @@ def _alive_quadrature_chunk(
     # g(0) = r s, is below _TAIL_MASS relative to E (E >= g(1), as g decreases); the tail is
     # then g(lo) times that mass. For large t most of E sits near p ~ 1/s, far below the
     # usual Beta quantiles, and is integrated; never below the flat region of g.
-    log_lower = np.log(-np.expm1(-r * np.logaddexp(0.0, log_s)))  # ln g(1)
+    # ln g(1) = ln(1 - (1 + s)^-r); for tiny y = r ln(1 + s) it is ln y - y/2, computed as
+    # ln r + ln ln(1 + s) so that y underflowing to 0 (s ~ 1e-320) still gives a finite log
+    log1p_s = np.logaddexp(0.0, log_s)
+    y = r * log1p_s
+    with np.errstate(divide="ignore"):  # t = 0 exactly: ln 0 = -inf is the right answer
+        log_lower = np.where(y > 1e-8, np.log(-np.expm1(-y)), np.log(r) + np.log(log1p_s) - 0.5 * y)
     log_mass = np.log(_TAIL_MASS) + np.minimum(0.0, log_lower - np.log(r) - log_s)
     log_flat = np.log(_FLAT) - np.log1p(r) - np.logaddexp(0.0, log_s)
     with np.errstate(all="ignore"):
