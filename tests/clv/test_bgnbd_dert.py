@@ -98,7 +98,9 @@ POINTS = [
 ]
 
 
-@pytest.mark.parametrize(("params", "history", "reference"), POINTS, ids=str)
+@pytest.mark.parametrize(
+    ("params", "history", "reference"), POINTS, ids=[f"{p}-{h}-{f.__name__}" for p, h, f in POINTS]
+)
 def test_dert_matches_mpmath(params, history, reference) -> None:
     model = BetaGeo(BetaGeoParams(*params))
     got = float(
