@@ -98,12 +98,9 @@ POINTS = [
 ]
 
 
-def _point_id(value: object) -> str:
-    """Stable test ids (xdist workers must collect the same names): functions by name."""
-    return getattr(value, "__name__", str(value))
-
-
-@pytest.mark.parametrize(("params", "history", "reference"), POINTS, ids=_point_id)
+@pytest.mark.parametrize(
+    ("params", "history", "reference"), POINTS, ids=[f"{p}-{h}-{f.__name__}" for p, h, f in POINTS]
+)
 def test_dert_matches_mpmath(params, history, reference) -> None:
     model = BetaGeo(BetaGeoParams(*params))
     got = float(

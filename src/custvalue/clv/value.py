@@ -539,7 +539,13 @@ def lifetimes_customer_lifetime_value(
         # definition (no window, no purchases), so the model is called at the months only.
         grid = times.astype(np.float64)
         cum = np.zeros((steps.size + 1, xu.size))
-        cum[1:] = _checked(transaction_model.expected_purchases(grid[:, None], xu, tu, Tu), xu.size)
+        if type(transaction_model) is BetaGeo:  # validated already: skip the 2-D broadcast copies
+            e = bgnbd_kernels.expected_purchases_conditional(
+                grid[:, None], xu, tu, Tu, *transaction_model.params.as_array()
+            )
+        else:
+            e = transaction_model.expected_purchases(grid[:, None], xu, tu, Tu)
+        cum[1:] = _checked(e, xu.size)
         # (1 + rate)^i overflows for huge rates: that month is then worth 0 (the limit)
         with np.errstate(over="ignore"):
             for k, t in enumerate(times):
