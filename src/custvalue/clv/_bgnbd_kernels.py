@@ -372,9 +372,11 @@ def expected_purchases_alive_quadrature(
     with np.errstate(divide="ignore"):
         log_s = np.log(tf) - np.log(af_)
     out = np.empty(tf.size)
-    for lo in range(0, tf.size, _QUAD_CHUNK):
-        sl = slice(lo, lo + _QUAD_CHUNK)
-        out[sl] = _alive_quadrature_chunk(log_s[sl], rf[sl], aa[sl], bb[sl])
+    # t = 0 (ln s = -inf) and far tails give infinities on the way; the result is masked below
+    with np.errstate(all="ignore"):
+        for lo in range(0, tf.size, _QUAD_CHUNK):
+            sl = slice(lo, lo + _QUAD_CHUNK)
+            out[sl] = _alive_quadrature_chunk(log_s[sl], rf[sl], aa[sl], bb[sl])
     # t = 0: no window, no purchases
     result: FloatArray = np.where(tf > 0, out, 0.0).reshape(shape)
     return result
