@@ -201,7 +201,7 @@ def transaction_logs(
     )
     n = draw(st.integers(1, max_rows))
     ids = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
-    start = np.datetime64("1999-12-20", "D") + draw(st.integers(0, 30))
+    start = np.datetime64("1999-12-20", "D") + np.timedelta64(draw(st.integers(0, 30)), "D")
     offsets = draw(st.lists(st.integers(0, max_days), min_size=n, max_size=n))
     cents = draw(st.lists(st.integers(0, 100_000), min_size=n, max_size=n))
     date = start + np.asarray(offsets, dtype="timedelta64[D]")
