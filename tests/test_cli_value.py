@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import cdnow_master_path
 
 from custvalue.cli import main
 from custvalue.clv import BetaGeo, GammaGamma, customer_lifetime_value
 from custvalue.datasets import CDNOW_CALIBRATION_END, load_cdnow_sample
 from custvalue.summary import summarize_transactions
 
-DATA = Path("/work/shared/data/CDNOW_master.txt")
+DATA = cdnow_master_path()
 #: CDNOW sample customers checked by name: a frequent buyer, a one-time buyer, a lapsed one.
 NAMED = ["157", "3", "142"]
 

@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 import json
 import math
-import os
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
+from shared_data import cdnow_master_path
 from strategies import gamma_gamma_params, spend_histories
 
 from custvalue.clv.gamma_gamma import (
@@ -493,7 +493,7 @@ def test_cdnow_master_customer_10244_does_not_stop_the_pipeline() -> None:
     )
 
     # not bundled (1.8 MB); the exact treatment is also tested on simulated data above
-    path = Path(os.environ.get("CUSTVALUE_CDNOW_MASTER", "/work/shared/data/CDNOW_master.txt"))
+    path = cdnow_master_path()
     if not path.exists():
         pytest.skip(f"CDNOW master file not found at {path} (set CUSTVALUE_CDNOW_MASTER)")
     raw = np.loadtxt(path, skiprows=1)
