@@ -345,7 +345,21 @@ def _strptime_days(
         fail_at(name, _DATE_HELP, arr, too_long, ids=ids)
     elif arr.dtype.kind == "U" and arr.dtype.itemsize // 4 > _MAX_DATE_LENGTH:
         fail_at(name, _DATE_HELP, arr, np.char.str_len(arr) > _MAX_DATE_LENGTH, ids=ids)
-    text = _strip(arr.astype(str))
+    days, first = strptime_days(_strip(arr.astype(str)), date_format)
+    if first is not None:
+        fail_at(
+            name, f"must match date_format={date_format!r}", arr, _single(arr.size, first), ids=ids
+        )
+    return days
+
+
+def strptime_days(text: NDArray[np.str_], date_format: str) -> tuple[IntArray, int | None]:
+    """Parse stripped text with ``strptime(date_format)`` into days since 1970-01-01.
+
+    Returns ``(days, first_bad)`` like :func:`parse_iso_days`: ``first_bad`` is the index of the
+    first value that does not match (``days`` is then empty), else ``None``. ``strptime`` is a
+    Python call per value, so each distinct string is parsed once.
+    """
     uniq, inverse = np.unique(text, return_inverse=True)
     inverse = inverse.reshape(-1)
     parsed = np.empty(uniq.size, dtype=np.int64)
@@ -353,18 +367,10 @@ def _strptime_days(
         try:
             stamp = dt.datetime.strptime(value, date_format)
         except ValueError:
-            first = int(np.flatnonzero(inverse == j)[0])
-            fail_at(
-                name,
-                f"must match date_format={date_format!r}",
-                arr,
-                _single(arr.size, first),
-                ids=ids,
-            )
-            raise  # pragma: no cover - fail_at raised
+            return np.empty(0, dtype=np.int64), int(np.flatnonzero(inverse == j)[0])
         parsed[j] = stamp.date().toordinal() - _EPOCH_ORDINAL
     out: IntArray = parsed[inverse]
-    return out
+    return out, None
 
 
 def coerce_dates(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import codecs
 import csv
-import datetime as dt
 import io
 import math
 import os
@@ -33,7 +32,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days
+from custvalue._transactions import DAY_MAX, DAY_MIN, parse_iso_days, strptime_days
 from custvalue._validation import optional_readonly_array, readonly_array
 from custvalue._version import __version__
 from custvalue.errors import CustValueError, CustValueWarning
@@ -340,15 +339,8 @@ def _parse_dates(text: list[str], date_format: str | None) -> tuple[NDArray[Any]
             return days, bad
         invalid = (days < DAY_MIN) | (days > DAY_MAX)  # also catches NaT (empty cells)
         return days.astype("datetime64[D]"), int(np.argmax(invalid)) if invalid.any() else -1
-    # strptime is a Python call per value: parse each distinct string once.
-    uniq, inverse = np.unique(values, return_inverse=True)
-    parsed = np.empty(uniq.size, dtype="datetime64[D]")
-    for j, value in enumerate(uniq.tolist()):
-        try:
-            parsed[j] = dt.datetime.strptime(value.strip(), date_format).date()
-        except ValueError:
-            return parsed, int(np.argmax(inverse.reshape(-1) == j))
-    return parsed[inverse.reshape(-1)], -1
+    parsed, first = strptime_days(np.char.strip(values), date_format)
+    return parsed.astype("datetime64[D]"), -1 if first is None else first
 
 
 def _parse_amount(text: str) -> float | str:
