@@ -250,7 +250,7 @@ def test_time_unit_days_and_labels() -> None:
         (dt.timedelta(0), InvalidInputError, "length 0.0 days"),
         (dt.timedelta(days=-1), InvalidInputError, "length -1.0 days"),
         (np.timedelta64(1, "M"), InvalidInputError, "timedelta64"),
-        (np.timedelta64("NaT"), InvalidInputError, "NaT"),
+        (np.timedelta64("NaT", "D"), InvalidInputError, "NaT"),
         (7, InvalidTypeError, "int 7"),
     ],
 )

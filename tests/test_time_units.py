@@ -72,7 +72,7 @@ def test_negative_or_nan_durations(bad: Any) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [np.timedelta64(1, "M"), np.timedelta64(1, "Y"), np.timedelta64("NaT"), np.timedelta64(3)],
+    [np.timedelta64(1, "M"), np.timedelta64(1, "Y"), np.timedelta64("NaT", "D"), np.timedelta64(3)],
 )
 def test_calendar_or_nat_timedelta64(bad: Any) -> None:
     with pytest.raises(InvalidInputError, match=r"calendar unit|NaT"):
