@@ -110,8 +110,13 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def _mask(func: Any, arr: NDArray[Any]) -> NDArray[np.bool_]:
-    """Element-wise predicate over an object array."""
-    out: NDArray[np.bool_] = np.frompyfunc(func, 1, 1)(arr).astype(bool)
+    """Element-wise predicate over an object array.
+
+    The predicates compare values (``v != v`` finds NaN); comparing NaN can raise the CPU's
+    invalid-operation flag, which numpy would report as a warning of this vectorized loop.
+    """
+    with np.errstate(invalid="ignore"):
+        out: NDArray[np.bool_] = np.frompyfunc(func, 1, 1)(arr).astype(bool)
     return out
 
 
