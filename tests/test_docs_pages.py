@@ -172,6 +172,20 @@ def test_gallery_draws_every_figure_with_the_expected_axes_and_data(tmp_path: Pa
     assert seen == list(CHECKS)
 
 
+def test_readme_shows_the_gallery_tracking_plot_from_the_repository() -> None:
+    """The README's one picture is a file in the repository (so GitHub shows it), drawn by the
+    gallery's own code (``python docs/hooks/build_assets.py --readme``) at the gallery's size."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", readme)
+    assert pictures == ["docs/assets/readme-transaction-tracking.png"]
+    picture = DOCS.parent / pictures[0]
+    assert picture == _hooks().README_PICTURE
+    data = picture.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (700, 400)  # figsize=(7, 4) at 100 dpi, as the gallery saves it
+
+
 # ------------------------------------------------------------------------------ API pages
 API_PAGES = {
     "custvalue.md": ["custvalue", "custvalue.errors", "custvalue.datasets"],

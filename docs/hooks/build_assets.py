@@ -149,3 +149,24 @@ def on_post_build(config: Any) -> None:
     build = _state.pop("build", None)
     if build is not None:
         shutil.rmtree(build, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ README
+README_PICTURE = Path(__file__).resolve().parents[1] / "assets" / "readme-transaction-tracking.png"
+
+
+def write_readme_picture(path: Path = README_PICTURE) -> Path:
+    """Draw the gallery's tracking plot again into the README's copy (``path``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(__file__).resolve().parents[1]
+        drawn = render_gallery((docs / GALLERY_PAGE).read_text(encoding="utf-8"), Path(tmp))
+        shutil.copyfile(drawn["transaction_tracking"], path)
+    return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--readme"]:
+        raise SystemExit("usage: python docs/hooks/build_assets.py --readme")
+    print(f"wrote {write_readme_picture()}")
