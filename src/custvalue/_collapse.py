@@ -29,7 +29,7 @@ def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
     in O(n), values on a regular grid (times in days / 7) by their grid index; other columns
     by a binary search among the sorted distinct values. No argsort of the column.
     """
-    lo, hi = float(col.min()), float(col.max())
+    lo, hi = float(np.min(col)), float(np.max(col))
     if hi - lo < min(_DENSE_LIMIT, 4 * col.size + 1024):
         shifted = col - lo
         ints = shifted.astype(np.int64)
@@ -74,7 +74,7 @@ def _grid_ranks(
     if not (step > 0 and (hi - lo) < limit * step):
         return None
     k = np.rint((col - lo) / step).astype(np.int64)
-    size = int(k.max()) + 1
+    size = int(np.max(k)) + 1
     value_of = np.empty(size)
     value_of[k] = col
     if not np.array_equal(value_of[k], col):

@@ -505,8 +505,8 @@ def apply_returns(
         return ids, days, amounts
     uniq, code = np.unique(ids, return_inverse=True)
     code = code.reshape(-1).astype(np.int64)
-    d_lo = int(days.min())
-    span = int(days.max()) - d_lo + 1
+    d_lo = int(np.min(days))
+    span = int(np.max(days)) - d_lo + 1
     pair_key, pair = np.unique(code * span + (days - d_lo), return_inverse=True)
     pair = pair.reshape(-1)
     net: FloatArray = np.asarray(np.bincount(pair, amounts, pair_key.size), dtype=np.float64)
@@ -576,10 +576,10 @@ def group_purchase_days(
     ``total`` is skipped (``None``), saving a pass when only ``repeat_total`` is needed.
     """
     n = ids.size
-    d_lo = int(days.min())
+    d_lo = int(np.min(days))
     # A power-of-two span, so that the key splits back with a shift and a mask (an int64
     # division is several times slower than the rest of the pass).
-    d_bits = max(int(days.max()) - d_lo, 1).bit_length()
+    d_bits = max(int(np.max(days)) - d_lo, 1).bit_length()
     d_span = 1 << d_bits
     uniq: NDArray[Any] | None = None
     id_lo = 0

@@ -167,7 +167,7 @@ def _within(
     (a NaN makes min/max NaN); only failing arrays pay for the element-wise diagnosis."""
     if arr.size == 0:
         return True
-    lo, hi = float(arr.min()), float(arr.max())
+    lo, hi = float(np.min(arr)), float(np.max(arr))
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return False
     if lower is not None and not (lo >= lower if lower_inclusive else lo > lower):

@@ -519,7 +519,7 @@ def _end_day(
     date_format: str | None = None,
 ) -> int:
     if observation_end is None:
-        return int(days.max())
+        return int(np.max(days))
     end = coerce_date_scalar(observation_end, name, date_format=date_format)
     first = int(np.argmin(days))
     if end < days[first]:

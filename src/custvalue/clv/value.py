@@ -269,7 +269,7 @@ def discounted_expected_transactions(
         # day) gets a small positive scale instead, which only refines the grid near s = 0.
         c_values = np.maximum(c_values, 1e-6 * s_end)
         u_end = np.log1p(s_end / c_values) + delta * s_end / _KAPPA
-        n = n_nodes if n_nodes is not None else _n_nodes(float(u_end.max()))
+        n = n_nodes if n_nodes is not None else _n_nodes(float(np.max(u_end)))
         nodes, weights = _gauss_legendre(int(n))
         u = nodes[:, None] * u_end[None, :]
         s_c, ds_du = _time_of_u(u, np.broadcast_to(c_values, u.shape), delta)
@@ -310,8 +310,8 @@ def _bgnbd_residual(
     c = delta * (p.alpha + uT)
     x_rank, n_x = rank_values(ux)
     # group = (x, octave of c); c >= c_ref of its group
-    octave = np.floor(np.log2(c / c.min())).astype(np.int64)
-    key = x_rank * (int(octave.max()) + 1) + octave
+    octave = np.floor(np.log2(c / np.min(c))).astype(np.int64)
+    key = x_rank * (int(np.max(octave)) + 1) + octave
     order = np.argsort(key, kind="stable")
     starts = np.flatnonzero(np.diff(key[order], prepend=-1))
     ends = np.append(starts[1:], order.size)
@@ -319,7 +319,7 @@ def _bgnbd_residual(
     for lo, hi in zip(starts, ends, strict=True):
         members = order[lo:hi]
         xg = float(ux[members[0]])
-        c_ref = float(c.min() * 2.0 ** octave[members[0]])
+        c_ref = float(np.min(c) * 2.0 ** octave[members[0]])
         v_end = _TAIL_EFOLDS / c_ref
         # F_x(v) ~ (1 - e^(-(r+x) p v)) / p varies on the scale v0 = 1/(r+x) (or 1)
         v0 = 1.0 / max(1.0, p.r + xg)

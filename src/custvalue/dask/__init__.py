@@ -97,7 +97,7 @@ def _log_arrays(
 
 def _max_day(part: Any, date: str) -> int:
     days = coerce_dates(part[date].to_numpy(), date)
-    return int(days.max()) if days.size else int(np.iinfo(np.int64).min)
+    return int(np.max(days)) if days.size else int(np.iinfo(np.int64).min)
 
 
 def _latest(*days: int) -> int:

@@ -172,8 +172,8 @@ def _repeat_days(ids: NDArray[Any], days: NDArray[np.int64]) -> tuple[Any, Any]:
     """Distinct purchase days after each customer's first day, and each customer's first day."""
     _, code = np.unique(ids, return_inverse=True)
     code = code.reshape(-1).astype(np.int64)
-    lo = int(days.min())
-    span = int(days.max()) - lo + 1
+    lo = int(np.min(days))
+    span = int(np.max(days)) - lo + 1
     pairs = np.unique(code * span + (days - lo))
     pair_code, pair_day = np.divmod(pairs, span)
     first = np.ones(pairs.size, dtype=bool)
@@ -263,7 +263,7 @@ def plot_transaction_tracking(
     time_unit = model_unit
     unit = time_unit_days(time_unit)
     cal_end = coerce_date_scalar(calibration_end, "calibration_end", date_format=date_format)
-    start, end = int(days.min()), int(days.max())
+    start, end = int(np.min(days)), int(np.max(days))
     n_periods = math.floor((end - start + 1) / unit)
     if n_periods < 1:
         raise InvalidInputError(f"the log spans less than one time unit ({time_unit!r})")

@@ -65,7 +65,7 @@ def plot_transition_heatmap(
     axes.set_ylabel("from stage")
     axes.set_title(f"Stage transitions ({what})")
     if annotate:
-        high = float(matrix.max()) if matrix.size else 0.0
+        high = float(np.max(matrix)) if matrix.size else 0.0
         for (i, j), v in np.ndenumerate(matrix):
             color = "white" if high > 0 and v > 0.6 * high else "black"
             axes.text(j, i, fmt.format(v), ha="center", va="center", color=color, fontsize=8)
