@@ -196,10 +196,18 @@ def _sample(session: Path, keep: int, seed: int) -> None:
 
 
 def _copy(work: Path) -> dict[str, str]:
-    """Copy src/, tests/ and pyproject.toml into ``work``; the environment that imports them."""
-    for part in ("src", "tests"):
-        shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+    """Copy the files git tracks into ``work`` (tests read the docs, the README and the CI
+    scripts too); the environment that imports the copy's ``src``."""
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True)
+        .stdout.decode("utf-8")
+        .split("\0")
+    )
+    for name in filter(None, tracked):
+        source = ROOT / name
+        if source.is_file():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, work / name)
     return dict(os.environ, PYTHONPATH=str(work / "src"), HYPOTHESIS_PROFILE="default")
 
 
