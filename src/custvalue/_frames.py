@@ -74,10 +74,28 @@ def column(frame: Any, name: object, argument: str) -> NDArray[Any]:
             f"{argument}: column {name!r} is not in the frame; its columns are {names}"
         )
     series = frame[name]
-    if getattr(series.dtype, "time_zone", None) is not None:
+    if _time_zone(series) is not None:
         series = series.dt.replace_time_zone(None)
     arr: NDArray[Any] = np.asarray(series.to_numpy())
     return arr
+
+
+def _time_zone(series: Any) -> Any:
+    """The time zone of a narwhals datetime series, or None (also for other dtypes).
+
+    Read from the narwhals dtype, else from the native one (narwhals 1.20 on Polars 0.20 gives
+    no usable dtype): Polars ``dtype.time_zone``, pandas ``dtype.tz``, PyArrow ``type.tz``.
+    """
+    zone = getattr(series.dtype, "time_zone", None)
+    if zone is not None:
+        return zone
+    native = series.to_native()
+    for holder in (getattr(native, "dtype", None), getattr(native, "type", None)):
+        for attribute in ("time_zone", "tz"):
+            zone = getattr(holder, attribute, None)
+            if zone is not None and not callable(zone):
+                return zone
+    return None
 
 
 def namespace(frame: Any) -> ModuleType:
