@@ -575,15 +575,7 @@ def score_columns(summary: CustomerSummary) -> dict[str, NDArray[Any]]:
 
     Model outputs (predicted purchases, CLV ...) are appended here as more columns.
     """
-    columns: dict[str, NDArray[Any]] = {
-        "customer_id": summary.customer_id,
-        "frequency": summary.frequency,
-        "recency": summary.recency,
-        "T": summary.T,
-    }
-    if summary.monetary_value is not None:
-        columns["monetary_value"] = summary.monetary_value
-    return columns
+    return dict(summary.to_columns())
 
 
 def model_columns(
