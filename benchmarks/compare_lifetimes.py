@@ -15,24 +15,20 @@ Usage: ``python benchmarks/compare_lifetimes.py [--customers N] [--repeat K] [--
 
 from __future__ import annotations
 
+# isort: off
+import _bench  # noqa: F401  (first: single-threaded BLAS before numpy loads)
+
+# isort: on
+import argparse
+import math
 import os
+import warnings
+from typing import Any
 
-# Both libraries run their algorithms single-threaded; a multithreaded BLAS only adds
-# thread hand-off costs to their small dot products (large on a busy machine). Override by
-# setting OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS before running.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import numpy as np
+from _bench import best_of
 
-import argparse  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from custvalue.clv import (  # noqa: E402
+from custvalue.clv import (
     BetaGeo,
     BetaGeoParams,
     GammaGamma,
@@ -59,15 +55,6 @@ def simulate(n: int, seed: int) -> dict[str, np.ndarray]:
     totals = np.maximum(np.round(rng.gamma(shape, 1.0 / nu), 2), 0.01)  # in cents
     m = np.where(x > 0, totals / np.maximum(x, 1.0), 0.0)  # mean of the repeat purchases
     return {"frequency": x, "recency": sim.recency, "T": sim.T, "monetary_value": m}
-
-
-def best_of(k: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best, out = math.inf, None
-    for _ in range(k):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,23 +29,22 @@ pymc-marketing is not run: it needs Python >= 3.12.
 
 from __future__ import annotations
 
-import os
+# isort: off
+import _bench  # noqa: F401  (first: single-threaded BLAS before numpy loads)
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# isort: on
+import argparse
+import importlib.util
+import math
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from typing import Any
 
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
+import numpy as np
+from _bench import best_of
 
-import numpy as np  # noqa: E402
-
-from custvalue.clv import (  # noqa: E402
+from custvalue.clv import (
     BetaGeo,
     BetaGeoParams,
     GammaGamma,
@@ -92,15 +91,6 @@ def simulate(name: str, n: int, seed: int) -> dict[str, Any]:
     totals = np.maximum(np.round(rng.gamma(np.where(x > 0, GG.p * x, 1.0), 1.0 / nu), 2), 0.01)
     m = np.where(x > 0, totals / np.maximum(x, 1.0), 0.0)
     return {"x": x, "tx": sim.recency, "T": sim.T, "m": m, "params": params}
-
-
-def best_of(k: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    best, out = math.inf, None
-    for _ in range(k):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
 
 
 def peak_mib(fn: Callable[[], Any]) -> float:
