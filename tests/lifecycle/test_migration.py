@@ -7,7 +7,7 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import stage_matrices, stage_rewards
 
@@ -88,6 +88,13 @@ def _near_diagonal(draw: st.DrawFn) -> list[list[float]]:
     st.one_of(st.just(np.eye(4).tolist()), _near_diagonal(), stage_matrices()),
     stage_rewards(),
     st.one_of(st.sampled_from([1e-16, 1e-12, 1e-9, 5e-324, 1.0]), st.floats(1e-15, 1.0)),
+)
+# Found by .ci/explore.sh: P[3, 3] == 1.0 with a 1.75e-91 leak back (the row sums to 1 within
+# tolerance) was taken for a zero-reward sink and valued 0 instead of p30 * V0 / d = 1.75e-75.
+@example(
+    P=[[0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [1.75e-91, 0, 0, 1.0]],
+    R=[1.0, 0.0, 0.0, 0.0],
+    d=1e-16,
 )
 def test_infinite_value_is_accurate_to_1e10_or_refused(
     P: list[list[float]], R: list[float], d: float

@@ -293,8 +293,10 @@ class MigrationModel(JsonMixin):
     def _infinite_value(self, R: FloatArray, d: float) -> FloatArray:
         # Zero-reward absorbing stages are worth 0; solving on the other stages keeps the
         # system well conditioned as d -> 0 when every stage is eventually absorbed there.
+        # Absorbing means exactly: a row with 1 on the diagonal and nothing else (a row may sum
+        # to 1 + ROW_SUM_TOLERANCE, so P[i, i] == 1 alone still lets value leak out of i).
         P = self.matrix
-        sink = (np.diag(P) == 1.0) & (R == 0.0)
+        sink = (np.diag(P) == 1.0) & (np.count_nonzero(P, axis=1) == 1) & (R == 0.0)
         absorbed = bool(_markov.reaches(P, sink).all())
         if not absorbed and d == 0:
             raise InvalidInputError(
