@@ -142,6 +142,14 @@ class FittedModel:
         if self.diagnostics is not None:
             state = "yes" if self.diagnostics.converged else "NO"
             rows.append(("converged", f"{state} ({self.diagnostics.message})"))
+            if self.diagnostics.penalizer:
+                rows.append(
+                    (
+                        "penalizer",
+                        f"{self.diagnostics.penalizer:g} (L2 on log-parameters; the "
+                        "log-likelihood above is unpenalized)",
+                    )
+                )
         return rows
 
     def summary(self) -> str:
@@ -182,6 +190,7 @@ def fit_to_payload(model: FittedModel) -> dict[str, Any] | None:
             "gradient_norm": enc(d.gradient_norm),
             "at_bound": d.at_bound,
             "hessian_positive_definite": d.hessian_positive_definite,
+            "penalizer": enc(d.penalizer),
         },
     }
 
@@ -223,6 +232,14 @@ def fit_from_payload(doc: Any, n_params: int) -> dict[str, Any]:
             ),
             at_bound=req(d, "at_bound", bool, "diagnostics"),
             hessian_positive_definite=req(d, "hessian_positive_definite", bool, "diagnostics"),
+            # absent in documents written before the penalizer existed: plain ML
+            penalizer=_persist.decode_float(
+                d.get("penalizer", 0.0),
+                "penalizer",
+                lower=0,
+                upper=_persist.LARGEST_FLOAT,
+                nan=False,
+            ),
         )
     return {"log_likelihood": ll, "covariance": cov, "n_customers": n, "diagnostics": diagnostics}
 

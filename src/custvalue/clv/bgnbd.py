@@ -42,7 +42,7 @@ from custvalue.clv._inputs import (
     optional_time_unit,
     resolve_time_unit,
 )
-from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
+from custvalue.clv._optimize import FitDiagnostics, checked_penalizer, maximize_likelihood
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
 from custvalue.time_units import Duration, TimeUnit, time_unit_days
@@ -196,6 +196,7 @@ class BetaGeo(FittedModel):
         strict: bool = False,
         initial: BetaGeoParams | None = None,
         progress: bool = False,
+        penalizer: float = 0.0,
     ) -> BetaGeo:
         """Fit by maximum likelihood (FHL 2005 eq. 6).
 
@@ -232,6 +233,11 @@ class BetaGeo(FittedModel):
             ``a = b = 1``).
         progress
             Show a progress bar over the optimizer's iterations if tqdm is installed.
+        penalizer
+            Optional L2 penalty ``c >= 0`` on the log-parameters (lifetimes'
+            ``penalizer_coef``): the fit maximises the mean log-likelihood per customer minus
+            ``c * sum(log(param)^2)``, shrinking the parameters towards 1 on small or degenerate
+            data. Off (0) by default; recorded in ``diagnostics.penalizer`` and the summary.
 
         Returns
         -------
@@ -259,6 +265,7 @@ class BetaGeo(FittedModel):
         ('W', 0.243)
         """
         check_progress(progress)
+        penalty = checked_penalizer(penalizer)
         given = model_input(
             frequency, {"recency": recency, "T": T}, first_name="frequency", data=data,
             time_unit=time_unit,
@@ -298,6 +305,7 @@ class BetaGeo(FittedModel):
             strict=strict,
             progress=progress,
             desc="BetaGeo.fit",
+            penalizer=penalty,
         )
         r, alpha, a, b = (float(v) for v in result.params)
         return cls(

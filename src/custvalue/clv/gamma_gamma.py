@@ -44,7 +44,7 @@ from custvalue.clv._fitted import (
 )
 from custvalue.clv._gamma_gamma_fit import SpendObjective, dot, starting_values
 from custvalue.clv._inputs import checked_input, model_input, optional_time_unit
-from custvalue.clv._optimize import FitDiagnostics, maximize_likelihood
+from custvalue.clv._optimize import FitDiagnostics, checked_penalizer, maximize_likelihood
 from custvalue.errors import (
     InvalidInputError,
     InvalidTypeError,
@@ -314,6 +314,7 @@ class GammaGamma(FittedModel):
         weights: ArrayLike | None = None,
         strict: bool = False,
         progress: bool = False,
+        penalizer: float = 0.0,
     ) -> GammaGamma:
         """Maximum-likelihood fit on the repeat buyers with a positive mean spend.
 
@@ -345,6 +346,13 @@ class GammaGamma(FittedModel):
             does not converge cleanly.
         progress
             Show a progress bar over the optimizer's iterations if tqdm is installed.
+        penalizer
+            Optional L2 penalty ``c >= 0`` on the log-parameters (lifetimes'
+            ``penalizer_coef``): the fit maximises the mean log-likelihood per customer minus
+            ``c * sum(log(param)^2)``, shrinking the parameters towards 1 on small or degenerate
+            data (``gamma`` is penalized on the spends rescaled by a power of two near their
+            mean, so the penalty does not depend on the currency). Off (0) by default;
+            recorded in ``diagnostics.penalizer`` and the summary.
 
         Returns
         -------
@@ -367,6 +375,7 @@ class GammaGamma(FittedModel):
             :meth:`expected_spend` refuses one-time buyers.
         """
         check_progress(progress)
+        penalty = checked_penalizer(penalizer)
         x, m, ids, unit = _spend_columns(frequency, monetary_value, data, time_unit)
         shape = x.shape
         x, m = x.reshape(-1), m.reshape(-1)
@@ -407,6 +416,7 @@ class GammaGamma(FittedModel):
             strict=strict,
             progress=progress,
             desc="GammaGamma.fit",
+            penalizer=penalty,
         )
         p, q, g = (float(v) for v in result.params)
         g *= scale
