@@ -9,6 +9,7 @@ from custvalue.clv.gamma_gamma import (
     SpendFrequencyIndependence,
     spend_frequency_independence,
 )
+from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
 from custvalue.clv.value import (
@@ -25,8 +26,10 @@ __all__ = [
     "BetaGeo",
     "BetaGeoParams",
     "BootstrapResult",
+    "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
+    "PurchaseModel",
     "SimulatedHistories",
     "SpendFrequencyIndependence",
     "SpendModel",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import numpy as np
@@ -46,6 +46,9 @@ from custvalue.clv._optimize import FitDiagnostics, checked_penalizer, maximize_
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
 from custvalue.time_units import Duration, TimeUnit, time_unit_days
+
+if TYPE_CHECKING:
+    from custvalue.clv.simulate import SimulatedHistories
 
 __all__ = ["BetaGeo", "BetaGeoParams"]
 
@@ -595,6 +598,24 @@ class BetaGeo(FittedModel):
         """
         out: FloatArray = np.exp(self.log_probability_of_purchases(n, t, time_unit=time_unit))
         return out
+
+    def simulate(
+        self, T: ArrayLike, *, rng: np.random.Generator | int, horizon: float = 0.0
+    ) -> SimulatedHistories:
+        """Draw customer histories from this model (:func:`~custvalue.clv.simulate_bgnbd`).
+
+        ``T`` (calibration windows, > 0) and ``horizon`` (holdout length, >= 0) are in the
+        model's time unit; ``rng`` is a generator or an integer seed.
+
+        Examples
+        --------
+        >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+        >>> model.simulate(np.full(3, 39.0), rng=1).frequency.shape
+        (3,)
+        """
+        from custvalue.clv.simulate import simulate_bgnbd
+
+        return simulate_bgnbd(self.params, T, rng=rng, horizon=horizon)
 
     def __repr__(self) -> str:
         p = self.params
