@@ -617,6 +617,16 @@ class BetaGeo(FittedModel):
 
         return simulate_bgnbd(self.params, T, rng=rng, horizon=horizon)
 
+    def _discounted_transactions(
+        self, x: FloatArray, t_x: FloatArray, age: FloatArray, horizon: float, delta: float,
+        n_nodes: int | None,
+    ) -> FloatArray | None:  # fmt: skip
+        """Hook of :func:`~custvalue.clv.discounted_expected_transactions` (validated, flat
+        histories): the BG/NBD residual transform for infinite horizons, else None."""
+        from custvalue.clv.value import bgnbd_discounted_transactions
+
+        return bgnbd_discounted_transactions(self, x, t_x, age, horizon, delta, n_nodes)
+
     def __repr__(self) -> str:
         p = self.params
         return f"BetaGeo(BetaGeoParams(r={p.r!r}, alpha={p.alpha!r}, a={p.a!r}, b={p.b!r}))"

@@ -246,10 +246,15 @@ def discounted_expected_transactions(
         raise InvalidInputError(f"n_nodes must be a positive integer; got {n_nodes!r}")
     if x.size == 0:  # no customers: nothing to integrate
         return np.zeros(shape)
-    if type(transaction_model) is BetaGeo and delta > 0.0 and delta * h >= _TAIL_EFOLDS:
-        residual = _bgnbd_residual(transaction_model, x.reshape(-1), t_x.reshape(-1),
-                                   age.reshape(-1), delta, n_nodes)  # fmt: skip
-        return residual.reshape(shape)
+    # A model may evaluate DET its own way (a closed form, a discrete-time sum, a faster
+    # quadrature): ``_discounted_transactions(x, t_x, T, horizon, delta, n_nodes)`` on flat
+    # arrays returns the values, or None to use the generic quadrature below.
+    own = getattr(transaction_model, "_discounted_transactions", None)
+    if own is not None:
+        got = own(x.reshape(-1), t_x.reshape(-1), age.reshape(-1), h, delta, n_nodes)
+        if got is not None:
+            result_own: FloatArray = np.asarray(got, dtype=np.float64).reshape(shape)
+            return result_own
     (xu, tu, Tu), inverse = _distinct_histories(x, t_x, age)
     out = np.empty(xu.size)
     if h == 0.0:
@@ -286,6 +291,17 @@ def discounted_expected_transactions(
             out[sl] = np.einsum("kn,kn->n", w_c[:, idx], _checked(e, idx.size))
     result: FloatArray = out[inverse].reshape(shape)
     return result
+
+
+def bgnbd_discounted_transactions(
+    model: BetaGeo, x: FloatArray, t_x: FloatArray, age: FloatArray, horizon: float,
+    delta: float, n_nodes: int | None,
+) -> FloatArray | None:  # fmt: skip
+    """BG/NBD's own DET: the residual transform below when the horizon reaches the tail
+    (``delta * horizon >= 50``), else None (the generic quadrature)."""
+    if delta > 0.0 and delta * horizon >= _TAIL_EFOLDS:
+        return _bgnbd_residual(model, x, t_x, age, delta, n_nodes)
+    return None
 
 
 def _bgnbd_residual(
