@@ -58,9 +58,9 @@ def _rfm() -> segments.RFMScores:
     )
 
 
-def _fit_bg() -> clv.BetaGeo:
+def _fit_bg(penalizer: float = 0.0) -> clv.BetaGeo:
     s = load_cdnow_summary()
-    return clv.BetaGeo.fit(s.frequency, s.recency, s.T)
+    return clv.BetaGeo.fit(s.frequency, s.recency, s.T, penalizer=penalizer)
 
 
 def _fit_gg() -> clv.GammaGamma:
@@ -88,6 +88,9 @@ RESULTS: dict[type, Callable[[], Any]] = {
     Donations: load_donations,
     clv.BootstrapResult: _bootstrap,
     clv.SimulatedHistories: lambda: clv.simulate_bgnbd(BG, np.full(20, 39.0), rng=0),
+    clv.ModelComparison: lambda: clv.compare_models(
+        {"BG/NBD": _fit_bg(), "BG/NBD, penalized": _fit_bg(penalizer=0.05)}
+    ),
     clv.SpendFrequencyIndependence: lambda: clv.spend_frequency_independence(
         load_cdnow_summary().frequency, load_cdnow_summary().monetary_value
     ),
@@ -144,6 +147,8 @@ TWO_LAYOUTS: set[type] = {
 NOT_RESULTS: dict[type, str] = {
     clv.BetaGeoParams: "parameters",
     clv.GammaGammaParams: "parameters",
+    clv.FittedModelLike: "protocol",
+    clv.PurchaseModel: "protocol",
     clv.SpendModel: "protocol",
     clv.TransactionModel: "protocol",
     lifecycle.PAliveModel: "protocol",

@@ -30,6 +30,10 @@ def _instances() -> dict[str, Any]:
         "SimulatedHistories": clv.simulate_bgnbd(
             clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426), np.full(5, 30.0), rng=0, horizon=10.0
         ),
+        "ModelComparison": clv.compare_models(
+            [clv.BetaGeo.fit(datasets.load_cdnow_summary())],
+            holdout=None,
+        ),
         "Transactions": cli.Transactions(
             ids=("1", "2"),
             customer_code=np.array([0, 1]),

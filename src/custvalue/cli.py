@@ -240,6 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     models.add_argument(
+        "--model",
+        default="bgnbd",
+        metavar="NAME",
+        help=(
+            "purchase model: "
+            + ", ".join(f"{k} ({v})" for k, v in _purchase_models().items())
+            + " (default: %(default)s)"
+        ),
+    )
+    models.add_argument(
         "--summary-only",
         action="store_true",
         help="write the summary columns only; fit no model",
@@ -578,29 +588,41 @@ def score_columns(summary: CustomerSummary) -> dict[str, NDArray[Any]]:
     return dict(summary.to_columns())
 
 
+def _purchase_models() -> dict[str, str]:
+    """``--model`` choices: short name -> model class name."""
+    from custvalue.clv._registry import CLI_NAMES
+
+    return CLI_NAMES
+
+
 def model_columns(
     summary: CustomerSummary,
     *,
     horizon: float | None = None,
     annual_discount_rate: float = 0.10,
     report: IO[str] | None = None,
+    model: str = "bgnbd",
 ) -> dict[str, NDArray[Any]]:
-    """Fit BG/NBD (and Gamma-Gamma when amounts exist) and return the prediction columns.
+    """Fit a purchase model (``model``: a ``--model`` name, default BG/NBD) and Gamma-Gamma
+    when amounts exist, and return the prediction columns.
 
     ``horizon`` is in the summary's time unit (default: one year; ``math.inf`` gives DERT,
     written as the column ``dert`` instead of ``expected_purchases``); ``annual_discount_rate``
     is an effective annual rate, converted to a continuously compounded rate per time unit.
     Fitted parameters are written to ``report`` (e.g. standard error) when given.
     """
-    from custvalue.clv import BetaGeo, GammaGamma, continuous_discount_rate
+    from custvalue.clv import GammaGamma, continuous_discount_rate
     from custvalue.clv import customer_lifetime_value as clv
+    from custvalue.clv._registry import CLI_NAMES, purchase_model_class
     from custvalue.clv.value import discounted_expected_transactions
+
+    cls = purchase_model_class(CLI_NAMES[model])
 
     units_per_year = 365.25 / summary.time_unit_days
     h = units_per_year if horizon is None else horizon
     rate = continuous_discount_rate(annual_discount_rate, units_per_year)
     x, t_x, age = summary.frequency, summary.recency, summary.T
-    bgnbd = BetaGeo.fit(x, t_x, age)
+    bgnbd = cls.fit(x, t_x, age)
     columns: dict[str, NDArray[Any]] = {"p_alive": bgnbd.probability_alive(x, t_x, age)}
     if math.isinf(h):
         columns["dert"] = discounted_expected_transactions(
@@ -608,7 +630,7 @@ def model_columns(
         )
     else:
         columns["expected_purchases"] = bgnbd.expected_purchases(h, x, t_x, age)
-    _report(report, "BG/NBD", bgnbd.params, bgnbd.log_likelihood, bgnbd.diagnostics)
+    _report(report, cls.TITLE.split(" ")[0], bgnbd.params, bgnbd.log_likelihood, bgnbd.diagnostics)
     if summary.monetary_value is not None:
         spend = GammaGamma.fit(summary)  # warnings then name customer ids
         _report(report, "Gamma-Gamma", spend.params, spend.log_likelihood, spend.diagnostics)
@@ -767,6 +789,10 @@ def _run_score(args: argparse.Namespace) -> int:
     except CustValueError as exc:
         raise CommandLineError(_user_terms(str(exc), None)) from None
     rate = _annual_rate(args.annual_discount_rate)
+    if args.model not in _purchase_models():
+        raise CommandLineError(
+            f"--model {args.model!r}: give one of {', '.join(_purchase_models())}"
+        )
     _delimiter(args.delimiter)  # refused even with --example, where it is unused
     if horizon is not None and math.isinf(horizon) and rate <= 0:
         raise CommandLineError(
@@ -819,7 +845,11 @@ def _run_score(args: argparse.Namespace) -> int:
             try:
                 columns.update(
                     model_columns(
-                        summary, horizon=horizon, annual_discount_rate=rate, report=fit_report
+                        summary,
+                        horizon=horizon,
+                        annual_discount_rate=rate,
+                        report=fit_report,
+                        model=args.model,
                     )
                 )
             except CustValueError as exc:

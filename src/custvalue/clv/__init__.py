@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
+from custvalue.clv.comparison import ModelComparison, compare_models
 from custvalue.clv.gamma_gamma import (
     GammaGamma,
     GammaGammaParams,
@@ -29,12 +30,14 @@ __all__ = [
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
+    "ModelComparison",
     "PurchaseModel",
     "SimulatedHistories",
     "SpendFrequencyIndependence",
     "SpendModel",
     "TransactionModel",
     "bootstrap",
+    "compare_models",
     "continuous_discount_rate",
     "customer_lifetime_value",
     "discounted_expected_transactions",

@@ -15,6 +15,7 @@ were left out.
 
 from __future__ import annotations
 
+import typing
 import warnings
 from typing import Any
 
@@ -28,8 +29,8 @@ from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
 from custvalue._progress import check_progress, progress_bar
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
 from custvalue._warn import quiet
-from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
-from custvalue.clv.gamma_gamma import GammaGamma, GammaGammaParams
+from custvalue.clv._registry import PURCHASE_MODELS, purchase_model_class
+from custvalue.clv.gamma_gamma import GammaGamma
 from custvalue.errors import (
     ConvergenceWarning,
     InvalidInputError,
@@ -39,18 +40,22 @@ from custvalue.errors import (
 __all__ = ["BootstrapResult", "bootstrap"]
 
 FloatArray = NDArray[np.float64]
-FittedClass = type[BetaGeo] | type[GammaGamma]
+FittedClass = type[Any]
 
-#: The models that can be bootstrapped, by name: class and number of data arrays.
-_MODELS: dict[str, tuple[FittedClass, int]] = {
-    "BetaGeo": (BetaGeo, 3),
-    "GammaGamma": (GammaGamma, 2),
-}
+
+def _models() -> dict[str, tuple[FittedClass, int]]:
+    """The models that can be bootstrapped, by name: class and number of data arrays (every
+    purchase model of the registry takes ``frequency, recency, T``)."""
+    out: dict[str, tuple[FittedClass, int]] = {
+        name: (purchase_model_class(name), 3) for name in PURCHASE_MODELS
+    }
+    out["GammaGamma"] = (GammaGamma, 2)
+    return out
 
 
 def _check_model(_: Any, __: Any, value: str) -> None:
-    if value not in _MODELS:
-        raise InvalidInputError(f"model must be one of {sorted(_MODELS)}; got {value!r}")
+    if value not in _models():
+        raise InvalidInputError(f"model must be one of {sorted(_models())}; got {value!r}")
 
 
 @attrs.frozen
@@ -96,7 +101,7 @@ class BootstrapResult(JsonMixin):
     @property
     def names(self) -> tuple[str, ...]:
         """Parameter names, in column order."""
-        return tuple(_MODELS[self.model][0].PARAM_NAMES)
+        return tuple(_models()[self.model][0].PARAM_NAMES)
 
     @property
     def n_resamples(self) -> int:
@@ -134,13 +139,12 @@ class BootstrapResult(JsonMixin):
         lower, upper = np.quantile(self._usable(), [tail, 1.0 - tail], axis=0)
         return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
-    def models(self) -> tuple[BetaGeo | GammaGamma, ...]:
+    def models(self) -> tuple[Any, ...]:
         """One unfitted model per converged replicate, e.g. to carry the parameter uncertainty
         into predictions: ``[m.probability_alive(x, t_x, T) for m in result.models()]``."""
-        cls = _MODELS[self.model][0]
-        if cls is BetaGeo:
-            return tuple(BetaGeo(BetaGeoParams(*row)) for row in self.params[self.converged])
-        return tuple(GammaGamma(GammaGammaParams(*row)) for row in self.params[self.converged])
+        cls = _models()[self.model][0]
+        params_cls = typing.get_type_hints(cls)["params"]
+        return tuple(cls(params_cls(*row)) for row in self.params[self.converged])
 
     def _rows(self) -> list[tuple[str, float, float, float, float]]:
         se = self.standard_errors()
@@ -240,10 +244,13 @@ def bootstrap(
     >>> boot.params.shape, bool(boot.converged.all())
     ((20, 4), True)
     """
-    name = next((k for k, (cls, _) in _MODELS.items() if model is cls), None)
+    known = _models()
+    name = next((k for k, (cls, _) in known.items() if model is cls), None)
     if name is None:
-        raise InvalidTypeError(f"model must be BetaGeo or GammaGamma (the class); got {model!r}")
-    n_data = _MODELS[name][1]
+        raise InvalidTypeError(
+            f"model must be one of the classes {', '.join(known)}; got {model!r}"
+        )
+    n_data = known[name][1]
     if len(data) != n_data:
         raise InvalidInputError(f"{name} needs {n_data} data arrays; got {len(data)}")
     count = as_count(n_resamples, "n_resamples", minimum=1)
@@ -295,11 +302,9 @@ def bootstrap(
     )
 
 
-def _refit(
-    model: FittedClass, rows: tuple[FloatArray, ...], counts: FloatArray, start: Any
-) -> BetaGeo | GammaGamma:
-    if model is BetaGeo:
-        return BetaGeo.fit(*rows, weights=counts, initial=start)
+def _refit(model: FittedClass, rows: tuple[FloatArray, ...], counts: FloatArray, start: Any) -> Any:
+    if model is not GammaGamma:  # a purchase model
+        return model.fit(*rows, weights=counts, initial=start)
     if not np.any(counts[(rows[0] > 0) & (rows[1] > 0)]):
         # No repeat buyer with a positive spend drawn: the Gamma-Gamma model has nothing to fit.
         return GammaGamma(start, diagnostics=None)

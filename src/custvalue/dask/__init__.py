@@ -47,8 +47,10 @@ from custvalue._collapse import collapse_rows
 from custvalue._progress import check_progress
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_float_array
+from custvalue.clv._registry import PURCHASE_MODELS, purchase_model_class
 from custvalue.clv.bgnbd import BetaGeo
 from custvalue.clv.gamma_gamma import GammaGamma
+from custvalue.clv.protocol import PurchaseModel
 from custvalue.clv.value import customer_lifetime_value, discounted_expected_transactions
 from custvalue.dask._reduce import reduce_partitions
 from custvalue.errors import InvalidInputError, InvalidTypeError
@@ -458,7 +460,7 @@ def _row_codes(
 
 
 def _history_table(
-    summary: Any, bg: BetaGeo, horizon: float, delta: float, with_det: bool,
+    summary: Any, bg: PurchaseModel, horizon: float, delta: float, with_det: bool,
     n_nodes: int | None, progress: bool,
 ) -> HistoryTable | None:  # fmt: skip
     """Score every distinct history of ``summary`` once, on the driver."""
@@ -493,10 +495,10 @@ def _lookup(
 
 
 def _score_partition(
-    part: Any, bg_json: str, gg_json: str | None, horizon: float, discount_rate: float,
+    part: Any, kind: str, bg_json: str, gg_json: str | None, horizon: float, discount_rate: float,
     n_nodes: int | None, table: HistoryTable | None,
 ) -> Any:  # fmt: skip
-    bg = BetaGeo.from_json(bg_json)
+    bg = purchase_model_class(kind).from_json(bg_json)
     x, t_x, T = (np.asarray(part[c].to_numpy(), dtype=np.float64) for c in _HISTORY)
     out: dict[str, Any] = {"customer_id": part["customer_id"].to_numpy()}
     index = _lookup(x, t_x, T, table) if x.size else None
@@ -531,7 +533,7 @@ def _score_partition(
 
 def score_customers(
     summary: Any,
-    transaction_model: BetaGeo,
+    transaction_model: PurchaseModel,
     spend_model: GammaGamma | None = None,
     *,
     horizon: float,
@@ -557,7 +559,9 @@ def score_customers(
         ``monetary_value`` with a spend model), in the transaction model's time unit.
         Persist it first: it is read twice (distinct histories, then scores).
     transaction_model
-        A :class:`~custvalue.clv.BetaGeo` (sent to the workers as JSON).
+        A fitted purchase model (:class:`~custvalue.clv.BetaGeo`, or any model of
+        :class:`~custvalue.clv.PurchaseModel` that custvalue ships), sent to the workers as
+        JSON.
     spend_model
         Optional :class:`~custvalue.clv.GammaGamma`; adds ``expected_spend`` and ``clv``.
     horizon
@@ -588,9 +592,10 @@ def score_customers(
     InvalidInputError
         Missing columns or invalid ``horizon``/``discount_rate``.
     """
-    if not isinstance(transaction_model, BetaGeo):
+    if type(transaction_model).__name__ not in PURCHASE_MODELS:
         raise InvalidTypeError(
-            f"transaction_model must be a BetaGeo; got {type(transaction_model).__name__}"
+            "transaction_model must be a custvalue purchase model ("
+            f"{', '.join(PURCHASE_MODELS)}); got {type(transaction_model).__name__}"
         )
     if spend_model is not None and not isinstance(spend_model, GammaGamma):
         raise InvalidTypeError(
@@ -620,6 +625,7 @@ def score_customers(
     fn: Callable[..., Any] = _score_partition
     return summary.map_partitions(
         fn,
+        type(transaction_model).__name__,
         transaction_model.to_json(),
         None if spend_model is None else spend_model.to_json(),
         h, delta, n_nodes,
