@@ -43,6 +43,7 @@ from strategies import (
 
 import custvalue
 from custvalue import clv, lifecycle, segments
+from custvalue.datasets import load_cdnow_summary
 from custvalue.errors import CustValueWarning, InvalidInputError, InvalidTypeError
 from custvalue.lifecycle.stages import as_stage_codes
 
@@ -266,6 +267,28 @@ def _bootstrap(d: Any) -> Any:
             n_resamples=n_resamples,
             rng=d.draw(st.integers(0, 2**32) | st.just(-1) | st.just("x")),
         )
+
+
+_FITTED_BG: list[Any] = []
+
+
+def _compare(d: Any) -> Any:
+    """compare_models on fitted, unfitted and foreign objects, sequences and mappings."""
+    if not _FITTED_BG:
+        s = load_cdnow_summary()
+        _FITTED_BG.append(clv.BetaGeo.fit(s))
+        _FITTED_BG.append(clv.BetaGeo.fit(s, penalizer=0.01))
+    pool = st.sampled_from([*_FITTED_BG, BG, GG, "BetaGeo", None, 1.0])
+    models = d.draw(st.lists(pool, max_size=3))
+    if d.draw(st.booleans()):
+        models = {f"m{i}": m for i, m in enumerate(models)}
+    return clv.compare_models(models)
+
+
+def _compare_check(c: Any) -> None:
+    assert np.all(np.isfinite(c.aic))
+    assert np.all(c.delta_aic >= 0)
+    assert c.akaike_weight.sum() == pytest.approx(1.0)
 
 
 def _bootstrap_check(b: Any) -> None:
@@ -532,6 +555,7 @@ TARGETS: list[Target] = [
     ),
     _t("simulate_bgnbd", _simulate, _sim_check, MEDIUM),
     _t("bootstrap", _bootstrap, _bootstrap_check, SLOW),
+    _t("compare_models", _compare, _compare_check, MEDIUM),
     _t("customer_lifetime_value", _clv, nonneg, MEDIUM),
     _t("discounted_expected_transactions", _det, nonneg, MEDIUM),
     _t("lifetimes_customer_lifetime_value", _lifetimes_clv, nonneg, MEDIUM),

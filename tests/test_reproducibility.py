@@ -218,6 +218,7 @@ CALLS: dict[str, Callable[[dict[str, np.ndarray]], Any]] = {
 NO_ARRAYS = {
     "time_unit_days": "a time unit (string or timedelta)",
     "continuous_discount_rate": "two scalars",
+    "compare_models": "fitted models and a CalibrationHoldout, no caller arrays",
     "allowed_matrix": "no input",
     "tarp_tree": "scalar rates",
     "score": "DataFrame adapter: tests/test_frame.py checks the caller's frame is unchanged",

@@ -590,7 +590,7 @@ def score_columns(summary: CustomerSummary) -> dict[str, NDArray[Any]]:
 
 def _purchase_models() -> dict[str, str]:
     """``--model`` choices: short name -> model class name."""
-    from custvalue.clv._registry import CLI_NAMES
+    from custvalue._model_registry import CLI_NAMES
 
     return CLI_NAMES
 
@@ -611,9 +611,9 @@ def model_columns(
     is an effective annual rate, converted to a continuously compounded rate per time unit.
     Fitted parameters are written to ``report`` (e.g. standard error) when given.
     """
+    from custvalue._model_registry import CLI_NAMES, purchase_model_class
     from custvalue.clv import GammaGamma, continuous_discount_rate
     from custvalue.clv import customer_lifetime_value as clv
-    from custvalue.clv._registry import CLI_NAMES, purchase_model_class
     from custvalue.clv.value import discounted_expected_transactions
 
     cls = purchase_model_class(CLI_NAMES[model])

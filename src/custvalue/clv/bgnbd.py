@@ -623,7 +623,7 @@ class BetaGeo(FittedModel):
     ) -> FloatArray | None:  # fmt: skip
         """Hook of :func:`~custvalue.clv.discounted_expected_transactions` (validated, flat
         histories): the BG/NBD residual transform for infinite horizons, else None."""
-        from custvalue.clv.value import bgnbd_discounted_transactions
+        from custvalue.clv._bgnbd_dert import bgnbd_discounted_transactions
 
         return bgnbd_discounted_transactions(self, x, t_x, age, horizon, delta, n_nodes)
 

@@ -26,10 +26,10 @@ from numpy.typing import ArrayLike, NDArray
 from custvalue._columns import Columns, columns_repr, freeze_columns
 from custvalue._html import html_table
 from custvalue._json import ARRAY_EQ, JsonMixin, to_bool, to_float64
+from custvalue._model_registry import PURCHASE_MODELS, purchase_model_class
 from custvalue._progress import check_progress, progress_bar
 from custvalue._validation import as_count, as_float_array, as_level, as_rng, as_scalar, fail_at
 from custvalue._warn import quiet
-from custvalue.clv._registry import PURCHASE_MODELS, purchase_model_class
 from custvalue.clv.gamma_gamma import GammaGamma
 from custvalue.errors import (
     ConvergenceWarning,

@@ -26,7 +26,6 @@ for Customer Base Analysis", Journal of Marketing Research 42(4), 415-430 (DERT,
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, Literal, Protocol
 
@@ -37,6 +36,15 @@ from custvalue._collapse import collapse_rows, rank_values, repetition_pays
 from custvalue._validation import as_scalar, broadcast_arrays, fail_at, validate_history
 from custvalue.clv import _bgnbd_kernels as bgnbd_kernels
 from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
+from custvalue.clv._quadrature import (
+    CHUNK_ELEMENTS,
+    KAPPA,
+    TAIL_EFOLDS,
+    checked,
+    gauss_legendre,
+    time_of_u,
+)
+from custvalue.clv._quadrature import n_nodes as order_for
 from custvalue.clv.bgnbd import BetaGeo
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
@@ -55,12 +63,6 @@ FloatArray = NDArray[np.float64]
 
 #: Time units per month used by lifetimes' ``customer_lifetime_value`` (its ``freq`` argument).
 LIFETIMES_UNITS_PER_MONTH: dict[str, float] = {"W": 4.345, "M": 1.0, "D": 30.0, "H": 720.0}
-#: Truncation of an infinite horizon: exp(-delta s) is below exp(-50) ~ 2e-22 beyond it.
-_TAIL_EFOLDS = 50.0
-#: The discount part of the time map puts ~_KAPPA e-folds of discounting in one unit of u.
-_KAPPA = 4.0
-#: Cap on the number of (quadrature nodes x customers) evaluated at once (memory bound).
-_CHUNK_ELEMENTS = 1 << 21
 
 
 class TransactionModel(Protocol):
@@ -104,45 +106,6 @@ def continuous_discount_rate(annual_rate: float, periods_per_year: float) -> flo
             f"the rate per time unit overflows (annual_rate {d!r}, periods_per_year {k!r})"
         )
     return rate
-
-
-@functools.lru_cache(maxsize=64)
-def _gauss_legendre(n: int) -> tuple[FloatArray, FloatArray]:
-    """Gauss-Legendre nodes and weights on [0, 1], read-only (cached: an eigenvalue problem)."""
-    nodes, weights = np.polynomial.legendre.leggauss(n)
-    out = 0.5 * (nodes + 1.0), 0.5 * weights
-    for arr in out:
-        arr.flags.writeable = False
-    return out
-
-
-def _n_nodes(u_max: float) -> int:
-    """Gauss-Legendre order for ~1e-20 (nominal) accuracy on [0, u_max] when the integrand's nearest
-    singularities lie at imaginary distance pi from the real u axis (see module notes)."""
-    half = max(u_max / 2.0, 1e-12)
-    b = math.pi / half
-    rho = b + math.sqrt(1.0 + b * b)
-    if not math.log(rho) > 1e-3:  # extremely long u-interval: use the maximum order
-        return 400
-    return int(min(max(math.ceil(46.0 / (2.0 * math.log(rho))) + 3, 8), 400))
-
-
-def _time_of_u(u: FloatArray, c: FloatArray, delta: float) -> tuple[FloatArray, FloatArray]:
-    """Invert u = ln(1 + s/c) + delta s / kappa for s >= 0; return s and ds/du."""
-    a = delta / _KAPPA
-    if a == 0.0:  # no discounting, or a rate so small that delta / kappa underflows
-        s = c * np.expm1(u)
-        return s, c + s
-    with np.errstate(over="ignore"):
-        s = np.minimum(c * np.expm1(u), u / a)  # both are >= the root (phi is concave)
-    for _ in range(40):  # Newton from the right overshoots once, then increases monotonically
-        step = (np.log1p(s / c) + a * s - u) / (1.0 / (c + s) + a)
-        s = np.maximum(s - step, 0.0)
-        # quadratic convergence: after a step of 1e-9 (relative) the error is ~1e-18, far
-        # below the rounding noise of the residual (~1e-15 * u)
-        if np.all(np.abs(step) <= 1e-9 * (s + c)):
-            break
-    return s, 1.0 / (1.0 / (c + s) + a)
 
 
 def _rate_per_unit(
@@ -260,11 +223,11 @@ def discounted_expected_transactions(
     if h == 0.0:
         out[:] = 0.0
     elif delta == 0.0:
-        out = _checked(transaction_model.expected_purchases(h, xu, tu, Tu), xu.size)
+        out = checked(transaction_model.expected_purchases(h, xu, tu, Tu), xu.size)
     else:
         # Beyond delta s = 50 the discounted integrand is below e^-50 (E grows polynomially):
         # truncate there, for infinite horizons and long finite ones alike.
-        s_end = min(h, _TAIL_EFOLDS / delta)
+        s_end = min(h, TAIL_EFOLDS / delta)
         # Nodes and weights depend on the customer only through T: compute them once per
         # distinct T (few, in data recorded by date), then gather.
         c_index, n_c = rank_values(Tu)
@@ -273,84 +236,24 @@ def discounted_expected_transactions(
         # The map's scale is the customer's age; a customer of age 0 (first seen on the last
         # day) gets a small positive scale instead, which only refines the grid near s = 0.
         c_values = np.maximum(c_values, 1e-6 * s_end)
-        u_end = np.log1p(s_end / c_values) + delta * s_end / _KAPPA
-        n = n_nodes if n_nodes is not None else _n_nodes(float(np.max(u_end)))
-        nodes, weights = _gauss_legendre(int(n))
+        u_end = np.log1p(s_end / c_values) + delta * s_end / KAPPA
+        n = n_nodes if n_nodes is not None else order_for(float(np.max(u_end)))
+        nodes, weights = gauss_legendre(int(n))
         u = nodes[:, None] * u_end[None, :]
-        s_c, ds_du = _time_of_u(u, np.broadcast_to(c_values, u.shape), delta)
+        s_c, ds_du = time_of_u(u, np.broadcast_to(c_values, u.shape), delta)
         # delta * integral_0^h exp(-delta s) E(s) ds = sum_k w_c[k] E(s_c[k])
         w_c = delta * weights[:, None] * np.exp(-delta * s_c) * ds_du * u_end[None, :]
         if math.isfinite(h):  # + exp(-delta h) E(h): one more "node" at s = h
             s_c = np.vstack([s_c, np.full((1, n_c), h)])
             w_c = np.vstack([w_c, np.full((1, n_c), math.exp(-delta * h))])
-        chunk = max(1, _CHUNK_ELEMENTS // s_c.shape[0])
+        chunk = max(1, CHUNK_ELEMENTS // s_c.shape[0])
         for lo in range(0, xu.size, chunk):
             sl = slice(lo, lo + chunk)
             idx = c_index[sl]
             e = transaction_model.expected_purchases(s_c[:, idx], xu[sl], tu[sl], Tu[sl])
-            out[sl] = np.einsum("kn,kn->n", w_c[:, idx], _checked(e, idx.size))
+            out[sl] = np.einsum("kn,kn->n", w_c[:, idx], checked(e, idx.size))
     result: FloatArray = out[inverse].reshape(shape)
     return result
-
-
-def bgnbd_discounted_transactions(
-    model: BetaGeo, x: FloatArray, t_x: FloatArray, age: FloatArray, horizon: float,
-    delta: float, n_nodes: int | None,
-) -> FloatArray | None:  # fmt: skip
-    """BG/NBD's own DET: the residual transform below when the horizon reaches the tail
-    (``delta * horizon >= 50``), else None (the generic quadrature)."""
-    if delta > 0.0 and delta * horizon >= _TAIL_EFOLDS:
-        return _bgnbd_residual(model, x, t_x, age, delta, n_nodes)
-    return None
-
-
-def _bgnbd_residual(
-    model: BetaGeo, x: FloatArray, t_x: FloatArray, age: FloatArray, delta: float,
-    n_nodes: int | None,
-) -> FloatArray:  # fmt: skip
-    """DERT of the BG/NBD model, ``P(alive) * int_0^inf delta e^(-delta s) E_alive(s) ds``.
-
-    ``E_alive(s)`` of a customer with ``x`` repeat purchases and age ``T`` is
-    ``F_x(s / (alpha + T))`` with ``F_x(v) = E_alive(v; r + x, 1, a, b + x)`` (FHL 2005 eq. 9
-    depends on ``t`` and ``alpha`` only through ``t / alpha``), so with ``c = delta (alpha +
-    T)`` the integral is the Laplace-type transform ``int_0^inf c e^(-c v) F_x(v) dv``. Its
-    quadrature nodes are shared by the customers with the same ``x`` and ``c`` within a
-    factor of 2 (the map of :func:`_time_of_u` at the smallest ``c`` of the group, on the
-    scale ``1/(r+x)`` on which ``F_x`` rises, truncated where ``c v = 50``): ``F_x`` is
-    evaluated at ~100 nodes per group instead of ~100 nodes per customer, and each customer
-    costs one exponential per node.
-    """
-    p = model.params
-    p_alive = bgnbd_kernels.probability_alive(x, t_x, age, p.r, p.alpha, p.a, p.b)
-    (ux, uT), _, inverse = collapse_rows(x, age)
-    c = delta * (p.alpha + uT)
-    x_rank, n_x = rank_values(ux)
-    # group = (x, octave of c); c >= c_ref of its group
-    octave = np.floor(np.log2(c / np.min(c))).astype(np.int64)
-    key = x_rank * (int(np.max(octave)) + 1) + octave
-    order = np.argsort(key, kind="stable")
-    starts = np.flatnonzero(np.diff(key[order], prepend=-1))
-    ends = np.append(starts[1:], order.size)
-    residual = np.empty(ux.size)
-    for lo, hi in zip(starts, ends, strict=True):
-        members = order[lo:hi]
-        xg = float(ux[members[0]])
-        c_ref = float(np.min(c) * 2.0 ** octave[members[0]])
-        v_end = _TAIL_EFOLDS / c_ref
-        # F_x(v) ~ (1 - e^(-(r+x) p v)) / p varies on the scale v0 = 1/(r+x) (or 1)
-        v0 = 1.0 / max(1.0, p.r + xg)
-        u_end = math.log1p(v_end / v0) + c_ref * v_end / _KAPPA
-        n = n_nodes if n_nodes is not None else _n_nodes(u_end)
-        nodes, weights = _gauss_legendre(int(n))
-        v, dv_du = _time_of_u(nodes * u_end, np.full(nodes.size, v0), c_ref)
-        f = bgnbd_kernels.expected_purchases_alive(v, p.r + xg, 1.0, p.a, p.b + xg)
-        w = _checked(weights * u_end * dv_du * f, n_x)
-        for clo in range(0, members.size, max(1, _CHUNK_ELEMENTS // v.size)):
-            part = members[clo : clo + max(1, _CHUNK_ELEMENTS // v.size)]
-            cg = c[part][:, None]
-            residual[part] = (cg * np.exp(-cg * v[None, :])) @ w
-    out: FloatArray = p_alive * residual[inverse]
-    return out
 
 
 def _distinct_histories(
@@ -366,18 +269,6 @@ def _distinct_histories(
         return columns, np.arange(columns[0].size)
     unique, _, inverse = collapse_rows(*columns)
     return (unique[0], unique[1], unique[2]), inverse
-
-
-def _checked(values: ArrayLike, n: int) -> FloatArray:
-    arr = np.asarray(values, dtype=np.float64)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        index = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), arr.shape)
-        raise InvalidInputError(
-            "transaction_model.expected_purchases returned a non-finite value "
-            f"{arr[index]!r} (unique-history index {index[-1]} of {n})"
-        )
-    return arr
 
 
 def _check_horizon_rate(horizon: float, discount_rate: float) -> tuple[float, float]:
@@ -561,7 +452,7 @@ def lifetimes_customer_lifetime_value(
             )
         else:
             e = transaction_model.expected_purchases(grid[:, None], xu, tu, Tu)
-        cum[1:] = _checked(e, xu.size)
+        cum[1:] = checked(e, xu.size)
         # (1 + rate)^i overflows for huge rates: that month is then worth 0 (the limit)
         with np.errstate(over="ignore"):
             for k, t in enumerate(times):

@@ -44,10 +44,10 @@ from dask.delayed import delayed as _delayed  # type: ignore[import-not-found,un
 from numpy.typing import NDArray
 
 from custvalue._collapse import collapse_rows
+from custvalue._model_registry import PURCHASE_MODELS, purchase_model_class
 from custvalue._progress import check_progress
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
 from custvalue._validation import as_float_array
-from custvalue.clv._registry import PURCHASE_MODELS, purchase_model_class
 from custvalue.clv.bgnbd import BetaGeo
 from custvalue.clv.gamma_gamma import GammaGamma
 from custvalue.clv.protocol import PurchaseModel
