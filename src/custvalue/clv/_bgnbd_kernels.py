@@ -29,6 +29,7 @@ __all__ = [
     "expected_purchases_alive_quadrature",
     "expected_purchases_conditional",
     "expected_purchases_new",
+    "log_conditional_probability_of_purchases",
     "log_likelihood",
     "log_likelihood_gradient",
     "log_odds_dead",
@@ -552,4 +553,29 @@ def log_probability_of_purchases(
         second = special.betaln(aa + 1.0, bb + nf - 1.0) - special.betaln(aa, bb) + tail
     second = np.where(nf > 0, second, -np.inf)
     out: FloatArray = np.logaddexp(first, second)
+    return out
+
+
+def log_conditional_probability_of_purchases(
+    n: ArrayLike, t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike,
+    alpha: ArrayLike, a: ArrayLike, b: ArrayLike,
+) -> FloatArray:  # fmt: skip
+    """ln P(X(T, T+t) = n | x, t_x, T): ``n`` purchases in the next ``t`` given the history.
+
+    A customer alive at ``T`` has the posterior ``lambda ~ Gamma(r+x, alpha+T)``, ``p ~ Beta(a,
+    b+x)`` and, the Poisson process being memoryless, buys in ``(T, T+t]`` exactly like a new
+    customer of a BG/NBD model with those parameters; a dead one never buys. So (FHL 2008,
+    and Fader, Hardie and Lee's conditional-PMF note)
+    ``P = P(alive) P_new(n; t, r+x, alpha+T, a, b+x) + 1{n=0} (1 - P(alive))``, evaluated with
+    ``logaddexp`` from the log-odds of dropout and :func:`log_probability_of_purchases` (its
+    negative-binomial tail is a regularised incomplete beta), so ``x`` in the ten thousands
+    and ``n`` in the thousands stay finite.
+    """
+    nf, xf, Tf = _f(n), _f(x), _f(T)
+    odds = log_odds_dead(xf, t_x, Tf, r, alpha, a, b)
+    log_alive = -np.logaddexp(0.0, odds)
+    log_dead = odds + log_alive  # -inf for x = 0 (alive with certainty)
+    log_new = log_probability_of_purchases(nf, t, _f(r) + xf, _f(alpha) + Tf, a, _f(b) + xf)
+    both = np.logaddexp(log_alive + log_new, np.where(nf == 0, log_dead, -np.inf))
+    out: FloatArray = np.minimum(both, 0.0)  # P(alive) + P(dead) may round to 1 + eps
     return out

@@ -534,6 +534,80 @@ class BetaGeo(FittedModel):
         tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
         return _per_history(kernels.probability_no_purchase_conditional, self._p(), tt, x, t_x, age)
 
+    def log_conditional_probability_of_purchases(
+        self,
+        n: ArrayLike,
+        t: ArrayLike | Duration,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> FloatArray:
+        """ln P(X(T, T + t) = n | history), computed in log space.
+
+        Arguments as for :meth:`conditional_probability_of_purchases`; finite wherever the
+        probability is positive, even when it underflows (``x`` and ``n`` in the thousands).
+        """
+        tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
+        nn = as_float_array(n, "n", lower=0, integer=True)
+        nn, tt, x, t_x, age = broadcast_arrays(
+            {"n": nn, "t": tt, "frequency": x, "recency": t_x, "T": age}
+        )
+        return _per_history(
+            kernels.log_conditional_probability_of_purchases, self._p(), nn, tt, x, t_x, age
+        )
+
+    def conditional_probability_of_purchases(
+        self,
+        n: ArrayLike,
+        t: ArrayLike | Duration,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> FloatArray:
+        """P(X(T, T + t) = n | history): exactly ``n`` purchases in the next ``t``.
+
+        A customer alive at ``T`` buys in ``(T, T + t]`` like a new customer with the
+        posterior parameters ``(r + x, alpha + T, a, b + x)``; a dead one never buys:
+        ``P(alive) P(X(t) = n | r+x, alpha+T, a, b+x) + 1{n = 0} (1 - P(alive))`` (Fader,
+        Hardie and Lee's note on the BG/NBD conditional PMF), in log space. Sums to 1 over
+        ``n = 0, 1, ...`` with mean :meth:`expected_purchases`; ``n = 0`` is
+        :meth:`probability_no_purchase`.
+
+        Parameters
+        ----------
+        n
+            Number of purchases in the window (whole number >= 0).
+        t
+            Length of the future window (>= 0) in the model's time unit, or a duration
+            (``"12M"``, ``"90D"``, a timedelta) converted to it.
+        frequency, recency, T
+            Customer histories (see :meth:`fit`), or a CustomerSummary as ``frequency``.
+        time_unit
+            Optional unit of the histories, checked against the model's (as is a summary's).
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1], broadcast shape of all five arguments.
+
+        Examples
+        --------
+        >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+        >>> p = model.conditional_probability_of_purchases(np.arange(3), 39.0, 2, 30.43, 38.86)
+        >>> np.round(p, 4).tolist()
+        [0.4454, 0.2393, 0.1442]
+        """
+        out: FloatArray = np.exp(
+            self.log_conditional_probability_of_purchases(
+                n, t, frequency, recency, T, time_unit=time_unit
+            )
+        )
+        return out
+
     def expected_purchases_new(
         self, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
     ) -> FloatArray:
