@@ -516,10 +516,18 @@ def _alive_once_per_history(
     only when a sample shows enough repetition (:func:`repetition_pays`): the 2F1 closed form
     costs ~1 us per row and the grouping ~0.05-0.5 us.
     """
-    varying = [c for c in (t, x, T) if not (c == c[0]).all()]
-    if varying and not repetition_pays(*varying):
+    columns = (t, x, T)
+    varying = [i for i, c in enumerate(columns) if not (c == c[0]).all()]
+    if varying and not repetition_pays(*(columns[i] for i in varying)):
         return expected_purchases_alive(t, _f(r) + x, _f(alpha) + T, a, _f(b) + x)
-    (tu, xu, Tu), _, inverse = collapse_rows(t, x, T)
+    # group on the varying columns only (a common horizon t costs a ranking pass for nothing)
+    grouped = [c[:1] for c in columns]
+    inverse: NDArray[np.intp] = np.zeros(t.size, dtype=np.intp)
+    if varying:
+        unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
+        for i, u in zip(varying, unique, strict=True):
+            grouped[i] = u
+    tu, xu, Tu = grouped
     out: FloatArray = expected_purchases_alive(tu, _f(r) + xu, _f(alpha) + Tu, a, _f(b) + xu)
     return out[inverse]
 
