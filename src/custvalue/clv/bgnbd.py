@@ -169,7 +169,7 @@ class _BetaGeoFamily(FittedModel):
         progress: bool = False,
         penalizer: float = 0.0,
     ) -> Self:
-        """Fit by maximum likelihood (FHL 2005 eq. 6).
+        """Fit by maximum likelihood (FHL 2005 eq. 6; MBG/NBD: Batislam et al. 2007 eq. 3).
 
         Identical ``(frequency, recency, T)`` rows are collapsed into weights, so the cost
         grows with the number of distinct histories. The optimizer works in log-parameters
@@ -397,7 +397,8 @@ class _BetaGeoFamily(FittedModel):
         *,
         time_unit: TimeUnit | None = None,
     ) -> FloatArray:
-        """Per-customer log-likelihood (FHL 2005 eq. 6) in the data's time unit.
+        """Per-customer log-likelihood (FHL 2005 eq. 6; MBG/NBD: Batislam et al. 2007 eq. 3)
+        in the data's time unit.
 
         Parameters
         ----------
@@ -455,6 +456,9 @@ class _BetaGeoFamily(FittedModel):
         time_unit: TimeUnit | None = None,
     ) -> FloatArray:
         """Expected purchases in ``(T, T + t]`` given the history, FHL (2005) eq. (10).
+
+        ``P(alive)`` times the expectation of a customer alive at ``T`` (posterior ``r+x,
+        alpha+T, a, b+x``; ``b+x+1`` for MBG/NBD, Wagner and Hoppe 2008).
 
         Parameters
         ----------
