@@ -84,6 +84,7 @@ RESULTS: dict[type, Callable[[], Any]] = {
     CalibrationHoldout: _split,
     clv.BetaGeo: _fit_bg,
     clv.GammaGamma: _fit_gg,
+    clv.ModifiedBetaGeo: lambda: clv.ModifiedBetaGeo.fit(load_cdnow_summary()),
     TransactionLog: load_cdnow_sample,
     Donations: load_donations,
     clv.BootstrapResult: _bootstrap,
@@ -147,6 +148,7 @@ TWO_LAYOUTS: set[type] = {
 NOT_RESULTS: dict[type, str] = {
     clv.BetaGeoParams: "parameters",
     clv.GammaGammaParams: "parameters",
+    clv.ModifiedBetaGeoParams: "parameters",
     clv.FittedModelLike: "protocol",
     clv.PurchaseModel: "protocol",
     clv.SpendModel: "protocol",

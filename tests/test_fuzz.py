@@ -534,6 +534,15 @@ TARGETS: list[Target] = [
         ),
         nonpos,
     ),
+    _t(
+        "BetaGeo.conditional_probability_of_purchases",
+        lambda d: BG.conditional_probability_of_purchases(
+            d.draw(arr(st.lists(st.integers(0, 5000), max_size=5))),
+            d.draw(arr(times)),
+            *_hist(d),
+        ),
+        prob,
+    ),
     _t("BetaGeo.fit", _fit_bg, fitted, SLOW),
     # clv: Gamma-Gamma
     _t(

@@ -58,6 +58,7 @@ def _objects() -> dict[str, Any]:
     return {
         "BetaGeo (fitted)": bg,
         "BetaGeo (from parameters)": clv.BetaGeo(clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426)),
+        "ModifiedBetaGeo (fitted)": clv.ModifiedBetaGeo.fit(summary),
         "GammaGamma (fitted)": gg,
         "GammaGamma (from parameters)": clv.GammaGamma(clv.GammaGammaParams(6.25, 3.74, 15.44)),
         "SpendFrequencyIndependence": clv.spend_frequency_independence(x, m),
@@ -89,7 +90,8 @@ def _objects() -> dict[str, Any]:
 
 
 NAMES = [
-    "BetaGeo (fitted)", "BetaGeo (from parameters)", "GammaGamma (fitted)",
+    "BetaGeo (fitted)", "BetaGeo (from parameters)", "ModifiedBetaGeo (fitted)",
+    "GammaGamma (fitted)",
     "GammaGamma (from parameters)", "SpendFrequencyIndependence", "BootstrapResult",
     "CustomerSummary",
     "CalibrationHoldout", "RFMScores", "SegmentMap", "Segmentation (RFM)", "SegmentTable",

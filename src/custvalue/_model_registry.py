@@ -17,12 +17,14 @@ __all__ = ["CLI_NAMES", "PURCHASE_MODELS", "purchase_model_class"]
 #: Purchase-model class name -> module that defines it.
 PURCHASE_MODELS: dict[str, str] = {
     "BetaGeo": "custvalue.clv.bgnbd",
+    "ModifiedBetaGeo": "custvalue.clv.mbgnbd",
 }
 
 #: Short names of ``custvalue score --model`` -> class name (continuous-time models only: the
 #: command summarises dated transactions).
 CLI_NAMES: dict[str, str] = {
     "bgnbd": "BetaGeo",
+    "mbgnbd": "ModifiedBetaGeo",
 }
 
 

@@ -14,6 +14,7 @@ from strategies import bgnbd_histories, bgnbd_params
 
 from custvalue.clv import BetaGeo, BetaGeoParams
 from custvalue.clv import _bgnbd_kernels as k
+from custvalue.clv import _mbgnbd_kernels as mbg_k
 from custvalue.errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -91,19 +92,19 @@ def test_a_equal_one_is_the_limit() -> None:
 
 
 # ------------------------------------------------------------------ gradient, time unit
+@pytest.mark.parametrize("kern", [k, mbg_k], ids=["BG/NBD", "MBG/NBD"])
 @given(bgnbd_params(low=0.05, high=20.0), bgnbd_histories(max_frequency=50))
-def test_gradient_matches_finite_differences(params: Any, hist: Any) -> None:
+def test_gradient_matches_finite_differences(kern: Any, params: Any, hist: Any) -> None:
     x, t_x, T = hist
     theta = np.array(params)
-    grads = np.array([g.sum() for g in k.log_likelihood_gradient(x, t_x, T, *theta)])
+    grads = np.array([g.sum() for g in kern.log_likelihood_gradient(x, t_x, T, *theta)])
     for i in range(4):
         h = 1e-6 * theta[i]
         up, down = theta.copy(), theta.copy()
         up[i] += h
         down[i] -= h
-        fd = (k.log_likelihood(x, t_x, T, *up).sum() - k.log_likelihood(x, t_x, T, *down).sum()) / (
-            2 * h
-        )
+        ll_up, ll_down = (kern.log_likelihood(x, t_x, T, *v).sum() for v in (up, down))
+        fd = (ll_up - ll_down) / (2 * h)
         assert grads[i] == pytest.approx(fd, rel=1e-5, abs=1e-6 * (1 + abs(fd)) / theta[i])
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from custvalue.clv import BetaGeo, BetaGeoParams
+from custvalue.clv import BetaGeo, BetaGeoParams, ModifiedBetaGeo
 from custvalue.clv import _bgnbd_kernels as k
+from custvalue.clv import _mbgnbd_kernels as mbg_k
 from custvalue.datasets import load_cdnow_summary
 
 PUBLISHED = BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
@@ -58,17 +59,23 @@ def test_published_point_checks(fitted: BetaGeo) -> None:
 
 
 # ------------------------------------------------------------------ lifetimes oracle
+@pytest.mark.parametrize(
+    ("model", "fitter", "kern"),
+    [(BetaGeo, "BetaGeoFitter", k), (ModifiedBetaGeo, "ModifiedBetaGeoFitter", mbg_k)],
+    ids=["BG/NBD", "MBG/NBD"],
+)
 def test_fit_matches_lifetimes_and_is_never_worse(
-    cdnow: tuple[Any, Any, Any], fitted: BetaGeo
+    cdnow: tuple[Any, Any, Any], model: Any, fitter: str, kern: Any
 ) -> None:
     lifetimes = pytest.importorskip("lifetimes")
+    fitted = model.fit(*cdnow)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theirs = lifetimes.BetaGeoFitter().fit(*cdnow)
+        theirs = getattr(lifetimes, fitter)().fit(*cdnow)
     their = np.array([theirs.params_[n] for n in ("r", "alpha", "a", "b")])
     np.testing.assert_allclose(fitted.params.as_array(), their, rtol=1e-4)
     # Their optimum, scored with our kernel and with their own (a mean, unscaled time here).
-    ours_at_theirs = float(k.log_likelihood(*cdnow, *their).sum())
+    ours_at_theirs = float(kern.log_likelihood(*cdnow, *their).sum())
     assert fitted.log_likelihood is not None
     assert fitted.log_likelihood >= ours_at_theirs - 1e-9
     x, t_x, T = cdnow

@@ -10,6 +10,7 @@ from custvalue.clv.gamma_gamma import (
     SpendFrequencyIndependence,
     spend_frequency_independence,
 )
+from custvalue.clv.mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoParams
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
@@ -31,6 +32,8 @@ __all__ = [
     "GammaGamma",
     "GammaGammaParams",
     "ModelComparison",
+    "ModifiedBetaGeo",
+    "ModifiedBetaGeoParams",
     "PurchaseModel",
     "SimulatedHistories",
     "SpendFrequencyIndependence",

@@ -21,24 +21,24 @@ from custvalue.clv._quadrature import (
 from custvalue.clv._quadrature import n_nodes as order_for
 
 if TYPE_CHECKING:
-    from custvalue.clv.bgnbd import BetaGeo
+    from custvalue.clv.bgnbd import _BetaGeoFamily
 
 FloatArray = NDArray[np.float64]
 
 
 def bgnbd_discounted_transactions(
-    model: BetaGeo, x: FloatArray, t_x: FloatArray, age: FloatArray, horizon: float,
+    model: _BetaGeoFamily, x: FloatArray, t_x: FloatArray, age: FloatArray, horizon: float,
     delta: float, n_nodes: int | None,
 ) -> FloatArray | None:  # fmt: skip
-    """BG/NBD's own DET: the residual transform below when the horizon reaches the tail
-    (``delta * horizon >= 50``), else None (the generic quadrature)."""
+    """BG/NBD's (and MBG/NBD's) own DET: the residual transform below when the horizon
+    reaches the tail (``delta * horizon >= 50``), else None (the generic quadrature)."""
     if delta > 0.0 and delta * horizon >= TAIL_EFOLDS:
         return _bgnbd_residual(model, x, t_x, age, delta, n_nodes)
     return None
 
 
 def _bgnbd_residual(
-    model: BetaGeo, x: FloatArray, t_x: FloatArray, age: FloatArray, delta: float,
+    model: _BetaGeoFamily, x: FloatArray, t_x: FloatArray, age: FloatArray, delta: float,
     n_nodes: int | None,
 ) -> FloatArray:  # fmt: skip
     """DERT of the BG/NBD model, ``P(alive) * int_0^inf delta e^(-delta s) E_alive(s) ds``.
@@ -51,10 +51,12 @@ def _bgnbd_residual(
     factor of 2 (the map of :func:`_time_of_u` at the smallest ``c`` of the group, on the
     scale ``1/(r+x)`` on which ``F_x`` rises, truncated where ``c v = 50``): ``F_x`` is
     evaluated at ~100 nodes per group instead of ~100 nodes per customer, and each customer
-    costs one exponential per node.
+    costs one exponential per node. The MBG/NBD model is the same with its own P(alive) and
+    ``b + x + 1`` (one more dropout opportunity survived).
     """
     p = model.params
-    p_alive = bgnbd_kernels.probability_alive(x, t_x, age, p.r, p.alpha, p.a, p.b)
+    p_alive = model._KERNELS.probability_alive(x, t_x, age, p.r, p.alpha, p.a, p.b)
+    b_post = p.b + (1.0 if model._DROPOUT_AT_ZERO else 0.0)
     (ux, uT), _, inverse = collapse_rows(x, age)
     c = delta * (p.alpha + uT)
     x_rank, n_x = rank_values(ux)
@@ -76,7 +78,7 @@ def _bgnbd_residual(
         n = n_nodes if n_nodes is not None else order_for(u_end)
         nodes, weights = gauss_legendre(int(n))
         v, dv_du = time_of_u(nodes * u_end, np.full(nodes.size, v0), c_ref)
-        f = bgnbd_kernels.expected_purchases_alive(v, p.r + xg, 1.0, p.a, p.b + xg)
+        f = bgnbd_kernels.expected_purchases_alive(v, p.r + xg, 1.0, p.a, b_post + xg)
         w = checked(weights * u_end * dv_du * f, n_x)
         for clo in range(0, members.size, max(1, CHUNK_ELEMENTS // v.size)):
             part = members[clo : clo + max(1, CHUNK_ELEMENTS // v.size)]

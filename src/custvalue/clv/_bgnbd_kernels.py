@@ -6,6 +6,15 @@ points live in :mod:`custvalue.clv.bgnbd`. Notation follows Fader, Hardie and Le
 ``x`` repeat purchases, ``t_x`` time of the last purchase since the first, ``T`` the
 customer's age, all times in one (caller's) unit; ``alpha`` is in that same unit.
 
+The MBG/NBD model (Batislam, Denizel and Filiztekin 2007) is the same process with one more
+dropout opportunity, right after the first purchase: a customer with ``x`` repeat purchases
+has survived ``x + 1`` opportunities instead of ``x``. Every history kernel takes
+``dropout_at_zero=True`` for it (:mod:`custvalue.clv._mbgnbd_kernels` binds it); the only
+changes are ``b + x -> b + x + 1`` in the Beta posterior and the dropout term present for
+``x = 0`` too. A customer alive at ``T`` then buys exactly as a BG/NBD customer with the
+posterior parameters, so :func:`expected_purchases_alive` and
+:func:`log_probability_of_purchases` serve both models.
+
 References
 ----------
 Fader, P. S., Hardie, B. G. S. and Lee, K. L. (2005). "Counting your customers" the easy way:
@@ -29,6 +38,7 @@ __all__ = [
     "expected_purchases_alive_quadrature",
     "expected_purchases_conditional",
     "expected_purchases_new",
+    "log_conditional_probability_of_purchases",
     "log_likelihood",
     "log_likelihood_gradient",
     "log_odds_dead",
@@ -56,38 +66,48 @@ def _f(value: ArrayLike) -> FloatArray:
     return np.asarray(value, dtype=np.float64)
 
 
+def _survived(x: FloatArray, dropout_at_zero: bool) -> FloatArray:
+    """Dropout opportunities survived by a customer alive after ``x`` repeat purchases:
+    ``x`` (BG/NBD: after each repeat purchase), ``x + 1`` (MBG/NBD: also after the first)."""
+    return x + 1.0 if dropout_at_zero else x
+
+
 def _log_terms(
     x: FloatArray, t_x: FloatArray, T: FloatArray, r: FloatArray, alpha: FloatArray,
-    a: FloatArray, b: FloatArray,
+    a: FloatArray, b: FloatArray, dropout_at_zero: bool = False,
 ) -> tuple[FloatArray, FloatArray]:  # fmt: skip
     """The two terms inside the last logarithm of FHL (2005) eq. (6), as logarithms.
 
-    ``A3 = -(r+x) ln(alpha+T)``; ``A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x)`` for x > 0 and
-    ``-inf`` for x = 0.
+    With ``k`` = :func:`_survived` opportunities: ``A3 = -(r+x) ln(alpha+T)`` (alive at T);
+    ``A4 = ln a - ln(b+k-1) - (r+x) ln(alpha+t_x)`` (dropped out right after the last
+    purchase) for k > 0 and ``-inf`` for k = 0.
     """
+    k = _survived(x, dropout_at_zero)
     A3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
-        A4 = np.log(a) - np.log(b + x - 1.0) - (r + x) * np.log(alpha + t_x)
-    A4 = np.where(x > 0, A4, -np.inf)
+        A4 = np.log(a) - np.log(b + k - 1.0) - (r + x) * np.log(alpha + t_x)
+    A4 = np.where(k > 0, A4, -np.inf)
     return A3, A4
 
 
 def log_likelihood(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike, alpha: ArrayLike,
-    a: ArrayLike, b: ArrayLike,
+    a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> FloatArray:  # fmt: skip
     """Per-customer BG/NBD log-likelihood, FHL (2005) eq. (6), in the data's time unit.
 
     ``lnGamma(r+x) - lnGamma(r) + r ln(alpha) + lnB(a, b+x) - lnB(a, b) - (r+x) ln(alpha+t_x)
     + ln[((alpha+t_x)/(alpha+T))^(r+x) + 1{x>0} a/(b+x-1)]``, the last term via ``logaddexp``.
+    With ``dropout_at_zero`` (MBG/NBD, Batislam et al. 2007 eq. 3) ``x`` becomes ``x + 1``
+    in ``lnB(a, b+x)`` and in the dropout term, which is then present for ``x = 0`` too.
     """
     xf, txf, Tf, rf, af_, aa, bb = (_f(v) for v in (x, t_x, T, r, alpha, a, b))
-    A3, A4 = _log_terms(xf, txf, Tf, rf, af_, aa, bb)
+    A3, A4 = _log_terms(xf, txf, Tf, rf, af_, aa, bb, dropout_at_zero)
     out: FloatArray = (
         special.gammaln(rf + xf)
         - special.gammaln(rf)
         + rf * np.log(af_)
-        + special.betaln(aa, bb + xf)
+        + special.betaln(aa, bb + _survived(xf, dropout_at_zero))
         - special.betaln(aa, bb)
         + np.logaddexp(A3, A4)
     )
@@ -96,7 +116,7 @@ def log_likelihood(
 
 def log_likelihood_gradient(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike, alpha: ArrayLike,
-    a: ArrayLike, b: ArrayLike,
+    a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:  # fmt: skip
     """Analytic gradient of :func:`log_likelihood` in ``(r, alpha, a, b)``, per customer.
 
@@ -104,15 +124,16 @@ def log_likelihood_gradient(
     ``d/dr = psi(r+x) - psi(r) + ln alpha - w_alive ln(alpha+T) - w_dead ln(alpha+t_x)``,
     ``d/dalpha = r/alpha - (r+x) [w_alive/(alpha+T) + w_dead/(alpha+t_x)]``,
     ``d/da = psi(a+b) - psi(a+b+x) + w_dead/a``,
-    ``d/db = psi(b+x) - psi(b) + psi(a+b) - psi(a+b+x) - w_dead/(b+x-1)``.
+    ``d/db = psi(b+x) - psi(b) + psi(a+b) - psi(a+b+x) - w_dead/(b+x-1)``
+    (``x`` -> ``x + 1`` in the ``a``, ``b`` terms with ``dropout_at_zero``).
     """
     xf, txf, Tf, rf, af_, aa, bb = (_f(v) for v in (x, t_x, T, r, alpha, a, b))
-    A3, A4 = _log_terms(xf, txf, Tf, rf, af_, aa, bb)
+    A3, A4 = _log_terms(xf, txf, Tf, rf, af_, aa, bb, dropout_at_zero)
     w_alive = special.expit(A3 - A4)
     w_dead = special.expit(A4 - A3)
-    has_repeat = xf > 0
+    k = _survived(xf, dropout_at_zero)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv_b = np.where(has_repeat, w_dead / (bb + xf - 1.0), 0.0)
+        inv_b = np.where(k > 0, w_dead / (bb + k - 1.0), 0.0)
     d_r = (
         special.digamma(rf + xf)
         - special.digamma(rf)
@@ -122,37 +143,50 @@ def log_likelihood_gradient(
     )
     d_alpha = rf / af_ - (rf + xf) * (w_alive / (af_ + Tf) + w_dead / (af_ + txf))
     psi_ab = special.digamma(aa + bb)
-    psi_abx = special.digamma(aa + bb + xf)
+    psi_abx = special.digamma(aa + bb + k)
     d_a = psi_ab - psi_abx + w_dead / aa
-    d_b = special.digamma(bb + xf) - special.digamma(bb) + psi_ab - psi_abx - inv_b
+    d_b = special.digamma(bb + k) - special.digamma(bb) + psi_ab - psi_abx - inv_b
     return d_r, d_alpha, d_a, d_b
 
 
 def log_odds_dead(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike, alpha: ArrayLike,
-    a: ArrayLike, b: ArrayLike,
+    a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> FloatArray:  # fmt: skip
     """Log-odds that a customer has dropped out, ``ln[P(dead)/P(alive)]`` (FHL 2008, eq. 1).
 
-    ``ln a - ln(b+x-1) + (r+x) ln((alpha+T)/(alpha+t_x))`` for x > 0, ``-inf`` for x = 0.
+    ``ln a - ln(b+x-1) + (r+x) ln((alpha+T)/(alpha+t_x))`` for x > 0, ``-inf`` for x = 0;
+    with ``dropout_at_zero`` (MBG/NBD, Batislam et al. 2007 appendix eq. 5)
+    ``ln a - ln(b+x) + ...`` for every x.
     """
     xf, txf, Tf, rf, af_, aa, bb = (_f(v) for v in (x, t_x, T, r, alpha, a, b))
+    k = _survived(xf, dropout_at_zero)
+    # in place in one array of the broadcast shape: 1M customers are a few fresh arrays
+    # fewer (the same operations, so the same values, as the one-line formula)
+    out: FloatArray = np.empty(np.broadcast_shapes(*(v.shape for v in (xf, txf, Tf, rf, af_))))
+    np.subtract(Tf, txf, out=out)
+    out /= af_ + txf
+    np.log1p(out, out=out)
+    out *= rf + xf
     with np.errstate(divide="ignore", invalid="ignore"):
-        odds = np.log(aa) - np.log(bb + xf - 1.0) + (rf + xf) * np.log1p((Tf - txf) / (af_ + txf))
-    out: FloatArray = np.where(xf > 0, odds, -np.inf)
+        out += np.log(aa) - np.log(bb + k - 1.0)
+    if not dropout_at_zero:  # x = 0: alive with certainty
+        np.copyto(out, -np.inf, where=k <= 0)
     return out
 
 
 def probability_alive(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike, alpha: ArrayLike,
-    a: ArrayLike, b: ArrayLike,
+    a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> FloatArray:  # fmt: skip
     """P(alive | x, t_x, T), FHL (2008) eq. (1), as ``expit(-log-odds of dropout)``.
 
-    Exactly 1 for x = 0: in the BG/NBD model a customer can only drop out right after a
-    repeat purchase.
+    Exactly 1 for x = 0 in the BG/NBD model: a customer can only drop out right after a
+    repeat purchase (not so with ``dropout_at_zero``).
     """
-    out: FloatArray = special.expit(-log_odds_dead(x, t_x, T, r, alpha, a, b))
+    out = log_odds_dead(x, t_x, T, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
+    np.negative(out, out=out)
+    special.expit(out, out=out)
     return out
 
 
@@ -453,22 +487,24 @@ def expected_purchases_new(
 
 def expected_purchases_conditional(
     t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike,
-    alpha: ArrayLike, a: ArrayLike, b: ArrayLike,
+    alpha: ArrayLike, a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> FloatArray:  # fmt: skip
     """E[X(T, T+t) | x, t_x, T], expected purchases in the next ``t``, FHL (2005) eq. (10).
 
     Computed as ``P(alive) * E_alive(t; r+x, alpha+T, a, b+x)`` (the posterior of a customer
-    alive at T is again of BG/NBD form).
+    alive at T is again of BG/NBD form); ``b+x+1`` with ``dropout_at_zero`` (MBG/NBD, Wagner
+    and Hoppe 2008).
     """
     xf, Tf = _f(x), _f(T)
-    p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b)
+    p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
+    b_post = _f(b) + (1.0 if dropout_at_zero else 0.0)  # b of the survivors of time 0
     tf, xb, Tb = np.broadcast_arrays(_f(t), xf, Tf)
     if tf.size >= GROUP_MIN and all(np.ndim(v) == 0 for v in (r, alpha, a, b)):
         e_alive = _alive_once_per_history(
-            np.ravel(tf), np.ravel(xb), np.ravel(Tb), r, alpha, a, b
+            np.ravel(tf), np.ravel(xb), np.ravel(Tb), r, alpha, a, b_post
         ).reshape(tf.shape)
     else:
-        e_alive = expected_purchases_alive(t, _f(r) + xf, _f(alpha) + Tf, a, _f(b) + xf)
+        e_alive = expected_purchases_alive(t, _f(r) + xf, _f(alpha) + Tf, a, b_post + xf)
     out: FloatArray = p_alive * e_alive
     return out
 
@@ -489,17 +525,25 @@ def _alive_once_per_history(
     only when a sample shows enough repetition (:func:`repetition_pays`): the 2F1 closed form
     costs ~1 us per row and the grouping ~0.05-0.5 us.
     """
-    varying = [c for c in (t, x, T) if not (c == c[0]).all()]
-    if varying and not repetition_pays(*varying):
+    columns = (t, x, T)
+    varying = [i for i, c in enumerate(columns) if not (c == c[0]).all()]
+    if varying and not repetition_pays(*(columns[i] for i in varying)):
         return expected_purchases_alive(t, _f(r) + x, _f(alpha) + T, a, _f(b) + x)
-    (tu, xu, Tu), _, inverse = collapse_rows(t, x, T)
+    # group on the varying columns only (a common horizon t costs a ranking pass for nothing)
+    grouped = [c[:1] for c in columns]
+    inverse: NDArray[np.intp] = np.zeros(t.size, dtype=np.intp)
+    if varying:
+        unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
+        for i, u in zip(varying, unique, strict=True):
+            grouped[i] = u
+    tu, xu, Tu = grouped
     out: FloatArray = expected_purchases_alive(tu, _f(r) + xu, _f(alpha) + Tu, a, _f(b) + xu)
     return out[inverse]
 
 
 def probability_no_purchase_conditional(
     t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike,
-    alpha: ArrayLike, a: ArrayLike, b: ArrayLike,
+    alpha: ArrayLike, a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> FloatArray:  # fmt: skip
     """P(X(T, T+t) = 0 | x, t_x, T): no purchase in the next ``t`` given the history.
 
@@ -508,7 +552,7 @@ def probability_no_purchase_conditional(
     probability ``E[exp(-lambda t)]`` (dropout only happens after a purchase).
     """
     xf, Tf, tf = _f(x), _f(T), _f(t)
-    p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b)
+    p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
     buy_if_alive = -np.expm1(-(_f(r) + xf) * np.log1p(tf / (_f(alpha) + Tf)))
     out: FloatArray = 1.0 - p_alive * buy_if_alive
     return out
@@ -552,4 +596,31 @@ def log_probability_of_purchases(
         second = special.betaln(aa + 1.0, bb + nf - 1.0) - special.betaln(aa, bb) + tail
     second = np.where(nf > 0, second, -np.inf)
     out: FloatArray = np.logaddexp(first, second)
+    return out
+
+
+def log_conditional_probability_of_purchases(
+    n: ArrayLike, t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike,
+    alpha: ArrayLike, a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
+) -> FloatArray:  # fmt: skip
+    """ln P(X(T, T+t) = n | x, t_x, T): ``n`` purchases in the next ``t`` given the history.
+
+    A customer alive at ``T`` has the posterior ``lambda ~ Gamma(r+x, alpha+T)``, ``p ~ Beta(a,
+    b+x)`` and, the Poisson process being memoryless, buys in ``(T, T+t]`` exactly like a new
+    customer of a BG/NBD model with those parameters; a dead one never buys. So (FHL 2008,
+    and Fader, Hardie and Lee's conditional-PMF note)
+    ``P = P(alive) P_new(n; t, r+x, alpha+T, a, b+x) + 1{n=0} (1 - P(alive))``, evaluated with
+    ``logaddexp`` from the log-odds of dropout and :func:`log_probability_of_purchases` (its
+    negative-binomial tail is a regularised incomplete beta), so ``x`` in the ten thousands
+    and ``n`` in the thousands stay finite. With ``dropout_at_zero`` (MBG/NBD) the posterior
+    is ``Beta(a, b+x+1)``; and at ``x = t_x = T = 0`` this is the new customer's PMF.
+    """
+    nf, xf, Tf = _f(n), _f(x), _f(T)
+    odds = log_odds_dead(xf, t_x, Tf, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
+    log_alive = -np.logaddexp(0.0, odds)
+    log_dead = odds + log_alive  # -inf when alive with certainty (BG/NBD, x = 0)
+    b_post = _f(b) + _survived(xf, dropout_at_zero)
+    log_new = log_probability_of_purchases(nf, t, _f(r) + xf, _f(alpha) + Tf, a, b_post)
+    both = np.logaddexp(log_alive + log_new, np.where(nf == 0, log_dead, -np.inf))
+    out: FloatArray = np.minimum(both, 0.0)  # P(alive) + P(dead) may round to 1 + eps
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
@@ -48,6 +49,8 @@ from custvalue.summary import CustomerSummary
 from custvalue.time_units import Duration, TimeUnit, time_unit_days
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from custvalue.clv.simulate import SimulatedHistories
 
 __all__ = ["BetaGeo", "BetaGeoParams"]
@@ -77,7 +80,21 @@ def _positive_b(value: Any) -> float:
 
 
 @attrs.frozen
-class BetaGeoParams:
+class _BetaGeoFamilyParams:
+    """The four parameters shared by the BG/NBD and MBG/NBD models (validated, immutable)."""
+
+    r: float = attrs.field(converter=_positive_r)
+    alpha: float = attrs.field(converter=_positive_alpha)
+    a: float = attrs.field(converter=_positive_a)
+    b: float = attrs.field(converter=_positive_b)
+
+    def as_array(self) -> FloatArray:
+        """The parameters as a float64 array ``[r, alpha, a, b]``."""
+        return np.array([self.r, self.alpha, self.a, self.b], dtype=np.float64)
+
+
+@attrs.frozen
+class BetaGeoParams(_BetaGeoFamilyParams):
     """Parameters of the BG/NBD model.
 
     Attributes
@@ -98,15 +115,6 @@ class BetaGeoParams:
     4.414
     """
 
-    r: float = attrs.field(converter=_positive_r)
-    alpha: float = attrs.field(converter=_positive_alpha)
-    a: float = attrs.field(converter=_positive_a)
-    b: float = attrs.field(converter=_positive_b)
-
-    def as_array(self) -> FloatArray:
-        """The parameters as a float64 array ``[r, alpha, a, b]``."""
-        return np.array([self.r, self.alpha, self.a, self.b], dtype=np.float64)
-
 
 def _history(
     frequency: ArrayLike, recency: ArrayLike, T: ArrayLike
@@ -118,72 +126,32 @@ def _time(t: ArrayLike, name: str = "t") -> FloatArray:
     return as_float_array(t, name, lower=0)
 
 
-@attrs.frozen
-class BetaGeo(FittedModel):
-    """The BG/NBD model with known or fitted parameters (immutable).
+class _BetaGeoFamily(FittedModel):
+    """What :class:`BetaGeo` and :class:`~custvalue.clv.ModifiedBetaGeo` share: everything.
 
-    Build it from parameters, ``BetaGeo(BetaGeoParams(r=..., alpha=..., a=..., b=...))``, or
-    estimate it with :meth:`BetaGeo.fit`. For a model built from parameters the fit
-    information (``log_likelihood``, ``covariance``, ``stderr``, ``n_customers``,
-    ``diagnostics``) is ``None``.
-
-    Inputs use the BG/NBD notation: ``frequency`` = number of *repeat* purchases ``x``,
-    ``recency`` = time of the last purchase measured from the first one (``t_x``, **not**
-    time since the last purchase), ``T`` = time from the first purchase to the end of the
-    observation window. All times, and the parameter ``alpha``, are in one unit, the data's:
-    ``time_unit`` when the model knows it (fitted from a
-    :class:`~custvalue.summary.CustomerSummary`, or set by hand with ``BetaGeo(params,
-    time_unit="W")``). A model with a unit checks the unit of every summary or ``time_unit=``
-    it is given (a mismatch is an :class:`~custvalue.errors.InvalidInputError` naming both),
-    reads durations such as ``"12M"`` in it, and converts with :meth:`in_unit`.
-
-    Attributes
-    ----------
-    params
-        The parameters ``r, alpha, a, b``.
-    time_unit
-        Canonical label of the time unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, ``"14D"`` ...), or
-        ``None`` when unknown (fitted from bare arrays without ``time_unit=``).
-    log_likelihood
-        Total log-likelihood at the optimum, in the data's time unit (FHL 2005 eq. 6);
-        -9582.43 on the CDNOW sample in weeks.
-    covariance
-        Inverse of the observed information, shape ``(4, 4)``, order ``r, alpha, a, b``
-        (NaN when the information is singular).
-    n_customers
-        Number of customers fitted (sum of the weights).
-    diagnostics
-        Convergence report of the optimizer.
-    total_repeat_purchases
-        Sum of the (weighted) repeat purchases of the fitted customers, or ``None``; it is what
-        :meth:`in_unit` needs to re-express the log-likelihood.
-
-    References
-    ----------
-    Fader, Hardie and Lee (2005), "Counting your customers" the easy way, Marketing Science
-    24(2), 275-284.
-
-    Examples
-    --------
-    >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
-    >>> round(float(model.probability_alive(2, 30.43, 38.86)), 4)
-    0.7266
-    >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 3)
-    1.226
+    The two models differ only in the dropout opportunity right after the first purchase
+    (MBG/NBD has it, BG/NBD does not), which the kernels take as ``dropout_at_zero``. A
+    concrete model is an attrs class declaring the fields (``params`` of its own parameter
+    class first, then the fit information) and the class variables below.
     """
 
-    TITLE: ClassVar[str] = "BG/NBD model (BetaGeo)"
-    PARAM_NAMES: ClassVar[tuple[str, ...]] = PARAM_NAMES
+    #: The parameter class (``r, alpha, a, b``).
+    _PARAMS: ClassVar[type[_BetaGeoFamilyParams]]
+    #: The kernel module: :mod:`._bgnbd_kernels` or :mod:`._mbgnbd_kernels` (same names).
+    _KERNELS: ClassVar[ModuleType]
+    #: Whether a customer may drop out right after the first purchase (MBG/NBD).
+    _DROPOUT_AT_ZERO: ClassVar[bool]
 
-    params: BetaGeoParams = attrs.field(validator=attrs.validators.instance_of(BetaGeoParams))
-    log_likelihood: float | None = None
-    covariance: FloatArray | None = attrs.field(
-        default=None, converter=optional_readonly_array, eq=COVARIANCE_EQ
-    )
-    n_customers: float | None = None
-    diagnostics: FitDiagnostics | None = None
-    time_unit: str | None = attrs.field(default=None, kw_only=True, converter=optional_time_unit)
-    total_repeat_purchases: float | None = attrs.field(default=None, kw_only=True)
+    params: _BetaGeoFamilyParams
+    total_repeat_purchases: float | None
+
+    if TYPE_CHECKING:  # the attrs __init__ of the concrete classes
+
+        def __init__(
+            self, params: Any, log_likelihood: float | None = None, covariance: Any = None,
+            n_customers: float | None = None, diagnostics: FitDiagnostics | None = None, *,
+            time_unit: TimeUnit | None = None, total_repeat_purchases: float | None = None,
+        ) -> None: ...  # fmt: skip
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -197,11 +165,11 @@ class BetaGeo(FittedModel):
         time_unit: TimeUnit | None = None,
         weights: ArrayLike | None = None,
         strict: bool = False,
-        initial: BetaGeoParams | None = None,
+        initial: _BetaGeoFamilyParams | None = None,
         progress: bool = False,
         penalizer: float = 0.0,
-    ) -> BetaGeo:
-        """Fit by maximum likelihood (FHL 2005 eq. 6).
+    ) -> Self:
+        """Fit by maximum likelihood (FHL 2005 eq. 6; MBG/NBD: Batislam et al. 2007 eq. 3).
 
         Identical ``(frequency, recency, T)`` rows are collapsed into weights, so the cost
         grows with the number of distinct histories. The optimizer works in log-parameters
@@ -292,7 +260,7 @@ class BetaGeo(FittedModel):
             )
         total = float(uw.sum())
 
-        objective = _HistoryObjective(ux, utx, uT, uw)
+        objective = _HistoryObjective(ux, utx, uT, uw, dropout_at_zero=cls._DROPOUT_AT_ZERO)
 
         if initial is None:
             mean_x = _dot(uw, ux) / total
@@ -307,12 +275,12 @@ class BetaGeo(FittedModel):
             total_weight=total,
             strict=strict,
             progress=progress,
-            desc="BetaGeo.fit",
+            desc=f"{cls.__name__}.fit",
             penalizer=penalty,
         )
         r, alpha, a, b = (float(v) for v in result.params)
         return cls(
-            BetaGeoParams(r=r, alpha=alpha, a=a, b=b),
+            cls._PARAMS(r=r, alpha=alpha, a=a, b=b),
             log_likelihood=result.log_likelihood,
             covariance=result.covariance,
             n_customers=total,
@@ -322,7 +290,7 @@ class BetaGeo(FittedModel):
         )
 
     # ------------------------------------------------------------------ units
-    def in_unit(self, time_unit: TimeUnit) -> BetaGeo:
+    def in_unit(self, time_unit: TimeUnit) -> Self:
         """The same model with every time expressed in another unit.
 
         With ``k`` = the number of new units in one old unit (7 from weeks to days), the
@@ -386,12 +354,14 @@ class BetaGeo(FittedModel):
         if covariance is not None:
             jac = np.array([1.0, k, 1.0, 1.0])
             covariance = covariance * np.outer(jac, jac)
-        return attrs.evolve(
-            self,
-            params=BetaGeoParams(r=p.r, alpha=p.alpha * k, a=p.a, b=p.b),
+        return type(self)(
+            attrs.evolve(p, alpha=p.alpha * k),
             log_likelihood=ll,
             covariance=covariance,
+            n_customers=self.n_customers,
+            diagnostics=self.diagnostics,
             time_unit=time_unit,
+            total_repeat_purchases=self.total_repeat_purchases,
         )
 
     def _given(
@@ -427,7 +397,8 @@ class BetaGeo(FittedModel):
         *,
         time_unit: TimeUnit | None = None,
     ) -> FloatArray:
-        """Per-customer log-likelihood (FHL 2005 eq. 6) in the data's time unit.
+        """Per-customer log-likelihood (FHL 2005 eq. 6; MBG/NBD: Batislam et al. 2007 eq. 3)
+        in the data's time unit.
 
         Parameters
         ----------
@@ -443,7 +414,7 @@ class BetaGeo(FittedModel):
             Broadcast shape of the inputs.
         """
         x, t_x, age, _ = self._given(frequency, recency, T, time_unit)
-        return _per_history(kernels.log_likelihood, self._p(), x, t_x, age)
+        return _per_history(self._KERNELS.log_likelihood, self._p(), x, t_x, age)
 
     def probability_alive(
         self,
@@ -455,8 +426,9 @@ class BetaGeo(FittedModel):
     ) -> FloatArray:
         """P(the customer is still alive at T | history), FHL (2008) eq. (1).
 
-        Exactly 1 for customers without repeat purchases: in the BG/NBD model dropout can
-        only happen right after a repeat purchase (the MBG/NBD variant differs).
+        Exactly 1 for customers without repeat purchases in the BG/NBD model, where dropout
+        can only happen right after a repeat purchase; below 1 for them in the MBG/NBD model
+        (``1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))``, Batislam et al. 2007).
 
         Parameters
         ----------
@@ -472,7 +444,7 @@ class BetaGeo(FittedModel):
             Probabilities in [0, 1], broadcast shape of the inputs.
         """
         x, t_x, age, _ = self._given(frequency, recency, T, time_unit)
-        return _per_history(kernels.probability_alive, self._p(), x, t_x, age)
+        return _per_history(self._KERNELS.probability_alive, self._p(), x, t_x, age)
 
     def expected_purchases(
         self,
@@ -484,6 +456,9 @@ class BetaGeo(FittedModel):
         time_unit: TimeUnit | None = None,
     ) -> FloatArray:
         """Expected purchases in ``(T, T + t]`` given the history, FHL (2005) eq. (10).
+
+        ``P(alive)`` times the expectation of a customer alive at ``T`` (posterior ``r+x,
+        alpha+T, a, b+x``; ``b+x+1`` for MBG/NBD, Wagner and Hoppe 2008).
 
         Parameters
         ----------
@@ -501,7 +476,8 @@ class BetaGeo(FittedModel):
             Broadcast shape of all four arguments.
         """
         tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
-        return _per_history(kernels.expected_purchases_conditional, self._p(), tt, x, t_x, age)
+        kernel = self._KERNELS.expected_purchases_conditional
+        return _per_history(kernel, self._p(), tt, x, t_x, age)
 
     def probability_no_purchase(
         self,
@@ -532,7 +508,82 @@ class BetaGeo(FittedModel):
             Probabilities in [0, 1], broadcast shape of all four arguments.
         """
         tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
-        return _per_history(kernels.probability_no_purchase_conditional, self._p(), tt, x, t_x, age)
+        kernel = self._KERNELS.probability_no_purchase_conditional
+        return _per_history(kernel, self._p(), tt, x, t_x, age)
+
+    def log_conditional_probability_of_purchases(
+        self,
+        n: ArrayLike,
+        t: ArrayLike | Duration,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> FloatArray:
+        """ln P(X(T, T + t) = n | history), computed in log space.
+
+        Arguments as for :meth:`conditional_probability_of_purchases`; finite wherever the
+        probability is positive, even when it underflows (``x`` and ``n`` in the thousands).
+        """
+        tt, x, t_x, age = self._window(t, frequency, recency, T, time_unit)
+        nn = as_float_array(n, "n", lower=0, integer=True)
+        nn, tt, x, t_x, age = broadcast_arrays(
+            {"n": nn, "t": tt, "frequency": x, "recency": t_x, "T": age}
+        )
+        return _per_history(
+            self._KERNELS.log_conditional_probability_of_purchases, self._p(), nn, tt, x, t_x, age
+        )
+
+    def conditional_probability_of_purchases(
+        self,
+        n: ArrayLike,
+        t: ArrayLike | Duration,
+        frequency: ArrayLike | CustomerSummary,
+        recency: ArrayLike | None = None,
+        T: ArrayLike | None = None,
+        *,
+        time_unit: TimeUnit | None = None,
+    ) -> FloatArray:
+        """P(X(T, T + t) = n | history): exactly ``n`` purchases in the next ``t``.
+
+        A customer alive at ``T`` buys in ``(T, T + t]`` like a new customer with the
+        posterior parameters ``(r + x, alpha + T, a, b + x)``; a dead one never buys:
+        ``P(alive) P(X(t) = n | r+x, alpha+T, a, b+x) + 1{n = 0} (1 - P(alive))`` (Fader,
+        Hardie and Lee's note on the BG/NBD conditional PMF), in log space. Sums to 1 over
+        ``n = 0, 1, ...`` with mean :meth:`expected_purchases`; ``n = 0`` is
+        :meth:`probability_no_purchase`.
+
+        Parameters
+        ----------
+        n
+            Number of purchases in the window (whole number >= 0).
+        t
+            Length of the future window (>= 0) in the model's time unit, or a duration
+            (``"12M"``, ``"90D"``, a timedelta) converted to it.
+        frequency, recency, T
+            Customer histories (see :meth:`fit`), or a CustomerSummary as ``frequency``.
+        time_unit
+            Optional unit of the histories, checked against the model's (as is a summary's).
+
+        Returns
+        -------
+        numpy.ndarray
+            Probabilities in [0, 1], broadcast shape of all five arguments.
+
+        Examples
+        --------
+        >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+        >>> p = model.conditional_probability_of_purchases(np.arange(3), 39.0, 2, 30.43, 38.86)
+        >>> np.round(p, 4).tolist()
+        [0.4454, 0.2393, 0.1442]
+        """
+        out: FloatArray = np.exp(
+            self.log_conditional_probability_of_purchases(
+                n, t, frequency, recency, T, time_unit=time_unit
+            )
+        )
+        return out
 
     def expected_purchases_new(
         self, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
@@ -554,7 +605,10 @@ class BetaGeo(FittedModel):
         1.197
         """
         unit = resolve_time_unit(self, time_unit, "time_unit=")
-        return kernels.expected_purchases_new(_time(as_times(t, unit, "t")), *self._p())
+        out: FloatArray = self._KERNELS.expected_purchases_new(
+            _time(as_times(t, unit, "t")), *self._p()
+        )
+        return out
 
     def log_probability_of_purchases(
         self, n: ArrayLike, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
@@ -566,7 +620,8 @@ class BetaGeo(FittedModel):
         unit = resolve_time_unit(self, time_unit, "time_unit=")
         nn = as_float_array(n, "n", lower=0, integer=True)
         nn, tt = broadcast_arrays({"n": nn, "t": _time(as_times(t, unit, "t"))})
-        return kernels.log_probability_of_purchases(nn, tt, *self._p())
+        out: FloatArray = self._KERNELS.log_probability_of_purchases(nn, tt, *self._p())
+        return out
 
     def probability_of_purchases(
         self, n: ArrayLike, t: ArrayLike | Duration, *, time_unit: TimeUnit | None = None
@@ -605,7 +660,9 @@ class BetaGeo(FittedModel):
         """Draw customer histories from this model (:func:`~custvalue.clv.simulate_bgnbd`).
 
         ``T`` (calibration windows, > 0) and ``horizon`` (holdout length, >= 0) are in the
-        model's time unit; ``rng`` is a generator or an integer seed.
+        model's time unit; ``rng`` is a generator or an integer seed. The latent
+        ``dropout_probability`` is ``p``, applied after each repeat purchase (and, in the
+        MBG/NBD model, also right after the first purchase).
 
         Examples
         --------
@@ -613,27 +670,32 @@ class BetaGeo(FittedModel):
         >>> model.simulate(np.full(3, 39.0), rng=1).frequency.shape
         (3,)
         """
-        from custvalue.clv.simulate import simulate_bgnbd
+        from custvalue.clv.simulate import _simulate_beta_geo
 
-        return simulate_bgnbd(self.params, T, rng=rng, horizon=horizon)
+        return _simulate_beta_geo(
+            self.params, T, rng=rng, horizon=horizon, dropout_at_zero=self._DROPOUT_AT_ZERO,
+            name=f"{type(self).__name__}.simulate",
+        )  # fmt: skip
 
     def _discounted_transactions(
         self, x: FloatArray, t_x: FloatArray, age: FloatArray, horizon: float, delta: float,
         n_nodes: int | None,
     ) -> FloatArray | None:  # fmt: skip
         """Hook of :func:`~custvalue.clv.discounted_expected_transactions` (validated, flat
-        histories): the BG/NBD residual transform for infinite horizons, else None."""
+        histories): the BG/NBD-type residual transform for infinite horizons, else None."""
         from custvalue.clv._bgnbd_dert import bgnbd_discounted_transactions
 
         return bgnbd_discounted_transactions(self, x, t_x, age, horizon, delta, n_nodes)
 
     def __repr__(self) -> str:
         p = self.params
-        return f"BetaGeo(BetaGeoParams(r={p.r!r}, alpha={p.alpha!r}, a={p.a!r}, b={p.b!r}))"
+        values = f"r={p.r!r}, alpha={p.alpha!r}, a={p.a!r}, b={p.b!r}"
+        return f"{type(self).__name__}({type(p).__name__}({values}))"
 
     # --------------------------------------------------------------- persistence
     def to_json(self) -> str:
-        """Serialise to a versioned JSON document (kind ``"BetaGeo"``), bit-exact."""
+        """Serialise to a versioned JSON document (kind: the class name, ``"BetaGeo"`` ...),
+        bit-exact."""
         payload: dict[str, Any] = {
             "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
             "fit": fit_to_payload(self),
@@ -642,10 +704,10 @@ class BetaGeo(FittedModel):
             if self.total_repeat_purchases is None
             else _persist.encode_float(self.total_repeat_purchases),
         }
-        return _persist.dumps("BetaGeo", payload)
+        return _persist.dumps(type(self).__name__, payload)
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> BetaGeo:
+    def from_json(cls, text: str | bytes) -> Self:
         """Load a model written by :meth:`to_json`.
 
         Raises
@@ -653,15 +715,15 @@ class BetaGeo(FittedModel):
         PersistenceError
             For malformed documents, another kind, or a newer schema version.
         """
-        payload = _persist.loads(text, "BetaGeo")
+        payload = _persist.loads(text, cls.__name__)
         raw = _persist.require(payload, "params", dict, "payload")
         values = {
             n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
             for n in PARAM_NAMES
         }
         total = payload.get("total_repeat_purchases")  # absent in older documents
-        with _persist.invalid_content("BetaGeo"):
-            params = BetaGeoParams(**values)
+        with _persist.invalid_content(cls.__name__):
+            params = cls._PARAMS(**values)
             return cls(
                 params,
                 **fit_from_payload(payload.get("fit"), len(PARAM_NAMES)),
@@ -672,10 +734,82 @@ class BetaGeo(FittedModel):
             )
 
 
+@attrs.frozen(repr=False)  # the family's __repr__
+class BetaGeo(_BetaGeoFamily):
+    """The BG/NBD model with known or fitted parameters (immutable).
+
+    Build it from parameters, ``BetaGeo(BetaGeoParams(r=..., alpha=..., a=..., b=...))``, or
+    estimate it with :meth:`BetaGeo.fit`. For a model built from parameters the fit
+    information (``log_likelihood``, ``covariance``, ``stderr``, ``n_customers``,
+    ``diagnostics``) is ``None``.
+
+    Inputs use the BG/NBD notation: ``frequency`` = number of *repeat* purchases ``x``,
+    ``recency`` = time of the last purchase measured from the first one (``t_x``, **not**
+    time since the last purchase), ``T`` = time from the first purchase to the end of the
+    observation window. All times, and the parameter ``alpha``, are in one unit, the data's:
+    ``time_unit`` when the model knows it (fitted from a
+    :class:`~custvalue.summary.CustomerSummary`, or set by hand with ``BetaGeo(params,
+    time_unit="W")``). A model with a unit checks the unit of every summary or ``time_unit=``
+    it is given (a mismatch is an :class:`~custvalue.errors.InvalidInputError` naming both),
+    reads durations such as ``"12M"`` in it, and converts with :meth:`in_unit`.
+
+    Attributes
+    ----------
+    params
+        The parameters ``r, alpha, a, b``.
+    time_unit
+        Canonical label of the time unit (``"D"``, ``"W"``, ``"M"``, ``"Y"``, ``"14D"`` ...), or
+        ``None`` when unknown (fitted from bare arrays without ``time_unit=``).
+    log_likelihood
+        Total log-likelihood at the optimum, in the data's time unit (FHL 2005 eq. 6);
+        -9582.43 on the CDNOW sample in weeks.
+    covariance
+        Inverse of the observed information, shape ``(4, 4)``, order ``r, alpha, a, b``
+        (NaN when the information is singular).
+    n_customers
+        Number of customers fitted (sum of the weights).
+    diagnostics
+        Convergence report of the optimizer.
+    total_repeat_purchases
+        Sum of the (weighted) repeat purchases of the fitted customers, or ``None``; it is what
+        :meth:`in_unit` needs to re-express the log-likelihood.
+
+    References
+    ----------
+    Fader, Hardie and Lee (2005), "Counting your customers" the easy way, Marketing Science
+    24(2), 275-284.
+
+    Examples
+    --------
+    >>> model = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+    >>> round(float(model.probability_alive(2, 30.43, 38.86)), 4)
+    0.7266
+    >>> round(float(model.expected_purchases(39, 2, 30.43, 38.86)), 3)
+    1.226
+    """
+
+    TITLE: ClassVar[str] = "BG/NBD model (BetaGeo)"
+    PARAM_NAMES: ClassVar[tuple[str, ...]] = PARAM_NAMES
+    _PARAMS: ClassVar[type[_BetaGeoFamilyParams]] = BetaGeoParams
+    _KERNELS: ClassVar[ModuleType] = kernels
+    _DROPOUT_AT_ZERO: ClassVar[bool] = False
+
+    params: BetaGeoParams = attrs.field(validator=attrs.validators.instance_of(BetaGeoParams))
+    log_likelihood: float | None = None
+    covariance: FloatArray | None = attrs.field(
+        default=None, converter=optional_readonly_array, eq=COVARIANCE_EQ
+    )
+    n_customers: float | None = None
+    diagnostics: FitDiagnostics | None = None
+    time_unit: str | None = attrs.field(default=None, kw_only=True, converter=optional_time_unit)
+    total_repeat_purchases: float | None = attrs.field(default=None, kw_only=True)
+
+
 #: Inputs with at least this many customers are evaluated once per distinct history.
 _GROUP_MIN = kernels.GROUP_MIN
 #: Kernels never grouped here: cheap per row (a few logarithms: a full grouping costs more
-#: than it saves) or grouping their expensive part themselves, on fewer columns.
+#: than it saves) or grouping their expensive part themselves, on fewer columns. (The MBG/NBD
+#: kernels are these functions bound with ``functools.partial``: their ``func`` is checked.)
 _PLAIN_KERNELS = frozenset(
     {
         kernels.probability_alive,
@@ -697,7 +831,8 @@ def _per_history(
     the plain path by more than the sample (~65,000 rows).
     """
     n = columns[0].size
-    if columns[0].ndim != 1 or n < _GROUP_MIN or kernel in _PLAIN_KERNELS:
+    plain = getattr(kernel, "func", kernel) in _PLAIN_KERNELS
+    if columns[0].ndim != 1 or n < _GROUP_MIN or plain:
         return kernel(*columns, *params)
     # constant columns (a common horizon t) stay scalars and are not grouped on
     varying = [i for i, c in enumerate(columns) if not (c == c[0]).all()]
@@ -726,11 +861,17 @@ class _HistoryObjective:
     beta and digamma functions) is evaluated once per distinct ``x`` and weighted by the
     number of customers with that ``x``; per row only two logarithms, a ``logaddexp`` and an
     ``expit`` remain. Customers without repeat purchases (``x = 0``, alive with certainty)
-    contribute ``-r ln(alpha + T)`` alone.
+    contribute ``-r ln(alpha + T)`` alone. With ``dropout_at_zero`` (MBG/NBD) the dropout
+    opportunities survived are ``k = x + 1`` instead of ``x`` in the Beta terms and nobody
+    is alive with certainty.
     """
 
-    def __init__(self, x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray) -> None:
-        zero = x == 0
+    def __init__(
+        self, x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray, *,
+        dropout_at_zero: bool = False,
+    ) -> None:  # fmt: skip
+        self.shift = 1.0 if dropout_at_zero else 0.0
+        zero = x + self.shift == 0
         self.x_values, inverse = np.unique(x, return_inverse=True)
         self.w_by_x = np.bincount(inverse.reshape(-1), weights=w, minlength=self.x_values.size)
         self.total = float(w.sum())
@@ -743,27 +884,28 @@ class _HistoryObjective:
     def __call__(self, theta: FloatArray) -> tuple[float, FloatArray]:
         r, alpha, a, b = (float(v) for v in theta)
         xk, wk = self.x_values, self.w_by_x
+        kk = xk + self.shift  # dropout opportunities survived
         # terms in x only, per distinct x
-        ll = _dot(wk, special.gammaln(r + xk) + special.betaln(a, b + xk))
+        ll = _dot(wk, special.gammaln(r + xk) + special.betaln(a, b + kk))
         ll += self.total * (r * math.log(alpha) - special.gammaln(r) - special.betaln(a, b))
-        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + xk)
+        psi_ab, psi_abx = special.digamma(a + b), special.digamma(a + b + kk)
         d_r = _dot(wk, special.digamma(r + xk)) + self.total * (
             math.log(alpha) - special.digamma(r)
         )
         d_alpha = self.total * r / alpha
         d_a = _dot(wk, psi_ab - psi_abx)
-        d_b = _dot(wk, special.digamma(b + xk) - special.digamma(b) + psi_ab - psi_abx)
+        d_b = _dot(wk, special.digamma(b + kk) - special.digamma(b) + psi_ab - psi_abx)
         # one-time buyers: A3 = -r ln(alpha + T), alive with certainty
         if self.w0.size:
             lT0 = np.log(alpha + self.T0)
             ll -= r * _dot(self.w0, lT0)
             d_r -= _dot(self.w0, lT0)
             d_alpha -= r * _dot(self.w0, 1.0 / (alpha + self.T0))
-        # repeat buyers: logaddexp(A3, A4) with A3 = -(r+x) ln(alpha+T),
-        # A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x)
+        # the others: logaddexp(A3, A4) with A3 = -(r+x) ln(alpha+T),
+        # A4 = ln a - ln(b+k-1) - (r+x) ln(alpha+t_x)
         if self.w.size:
             w, xw = self.w, self.xw
-            log_b = np.log(b + xk - 1.0, where=xk > 0, out=np.zeros(xk.size))
+            log_b = np.log(b + kk - 1.0, where=kk > 0, out=np.zeros(xk.size))
             lT = np.log(alpha + self.T)
             lt = np.log(alpha + self.t_x)
             rx = r + self.x
@@ -783,6 +925,6 @@ class _HistoryObjective:
             )
             dead_by_x = np.bincount(self.x_index, weights=ww_dead, minlength=xk.size)
             d_a += float(dead_by_x.sum()) / a
-            inv_b = np.divide(1.0, b + xk - 1.0, out=np.zeros(xk.size), where=xk > 0)
+            inv_b = np.divide(1.0, b + kk - 1.0, out=np.zeros(xk.size), where=kk > 0)
             d_b -= _dot(dead_by_x, inv_b)
         return ll, np.array([d_r, d_alpha, d_a, d_b])

@@ -36,7 +36,8 @@ class SimulatedHistories:
     purchase_rate
         The latent purchase rate ``lambda`` (purchases per time unit while alive).
     dropout_probability
-        The latent dropout probability ``p`` (applied after each repeat purchase).
+        The latent dropout probability ``p`` (applied after each repeat purchase; in the
+        MBG/NBD model also right after the first purchase).
     """
 
     frequency: FloatArray = attrs.field(converter=readonly_array)
@@ -107,6 +108,27 @@ def simulate_bgnbd(
     >>> sim.frequency.shape
     (5,)
     """
+    return _simulate_beta_geo(
+        params, T, rng=rng, horizon=horizon, resolution=resolution, progress=progress,
+        name="simulate_bgnbd",
+    )  # fmt: skip
+
+
+def _simulate_beta_geo(
+    params: object,
+    T: ArrayLike,
+    *,
+    rng: np.random.Generator | int,
+    horizon: float = 0.0,
+    resolution: float | None = None,
+    progress: bool = False,
+    dropout_at_zero: bool = False,
+    name: str = "simulate",
+) -> SimulatedHistories:
+    """:func:`simulate_bgnbd`, and with ``dropout_at_zero`` the MBG/NBD process (Batislam,
+    Denizel and Filiztekin 2007): each customer also drops out with probability ``p`` right
+    after the first purchase, at time 0 (drawn after ``lambda`` and ``p``, so the BG/NBD
+    stream of random numbers is unchanged). ``name`` labels the progress bar."""
     r = as_scalar(getattr(params, "r", None), "params.r", lower=0, lower_inclusive=False)
     alpha = as_scalar(
         getattr(params, "alpha", None), "params.alpha", lower=0, lower_inclusive=False
@@ -134,7 +156,11 @@ def simulate_bgnbd(
     last_time = np.zeros(n)  # latent time of the latest purchase
     last_cell = np.zeros(n)  # grid time of the latest recorded purchase
     active = np.flatnonzero(lam > 0)
-    bar = progress_bar(progress, total=n, desc="simulate_bgnbd", unit="customer")
+    if dropout_at_zero:
+        dead_at_zero = gen.random(n) < p
+        alive_at_T[dead_at_zero] = False
+        active = active[~dead_at_zero[active]]
+    bar = progress_bar(progress, total=n, desc=name, unit="customer")
     bar.update(n - active.size)
     while active.size:
         with np.errstate(divide="ignore", over="ignore"):
