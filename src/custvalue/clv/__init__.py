@@ -9,9 +9,10 @@ from custvalue.clv.gamma_gamma import (
     SpendFrequencyIndependence,
     spend_frequency_independence,
 )
+from custvalue.clv.pareto_nbd import ParetoNBD, ParetoNBDParams
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
-from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
+from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd, simulate_pareto_nbd
 from custvalue.clv.value import (
     SpendModel,
     TransactionModel,
@@ -29,6 +30,8 @@ __all__ = [
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
+    "ParetoNBD",
+    "ParetoNBDParams",
     "PurchaseModel",
     "SimulatedHistories",
     "SpendFrequencyIndependence",
@@ -41,5 +44,6 @@ __all__ = [
     "lifetimes_customer_lifetime_value",
     "score",
     "simulate_bgnbd",
+    "simulate_pareto_nbd",
     "spend_frequency_independence",
 ]
