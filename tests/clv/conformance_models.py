@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from custvalue.clv import BetaGeo, BetaGeoParams
+from custvalue.clv import BetaGeo, BetaGeoParams, ParetoNBD, ParetoNBDParams
 
 
 @dataclass(frozen=True)
@@ -28,4 +28,5 @@ class Case:
 
 CASES = [
     Case(BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426), time_unit="W"), T=39.0),
+    Case(ParetoNBD(ParetoNBDParams(0.553, 10.578, 0.606, 11.669), time_unit="W"), T=39.0),
 ]
