@@ -16,7 +16,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue import _persist
-from custvalue._collapse import collapse_rows
 from custvalue._progress import check_progress
 from custvalue._validation import (
     as_float_array,
@@ -34,13 +33,14 @@ from custvalue.clv._fitted import (
 )
 from custvalue.clv._inputs import (
     as_times,
-    checked_input,
-    model_input,
+    checked_histories,
+    checked_window,
+    fit_histories,
     optional_time_unit,
     resolve_time_unit,
 )
 from custvalue.clv._optimize import FitDiagnostics, checked_penalizer, maximize_likelihood
-from custvalue.clv.bgnbd import _dot, _history, _per_history, _time
+from custvalue.clv.bgnbd import _dot, _per_history, _time
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
 from custvalue.time_units import Duration, TimeUnit, time_unit_days
@@ -218,28 +218,9 @@ class ParetoNBD(FittedModel):
         """
         check_progress(progress)
         penalty = checked_penalizer(penalizer)
-        given = model_input(
-            frequency, {"recency": recency, "T": T}, first_name="frequency", data=data,
-            time_unit=time_unit,
-        )  # fmt: skip
-        x, t_x, age = _history(*given.columns)
-        x, t_x, age = x.ravel(), t_x.ravel(), age.ravel()
-        if weights is None:
-            w = np.ones_like(x)
-        else:
-            w = as_float_array(weights, "weights", lower=0)
-            if w.shape != x.shape:
-                w = broadcast_arrays({"frequency": x, "weights": w})[1].copy()
-        if x.size == 0 or not np.any(w > 0):
-            raise InvalidInputError("frequency must hold at least one customer (weight > 0)")
-        keep = w > 0
-        (ux, utx, uT), uw, _ = collapse_rows(x[keep], t_x[keep], age[keep], weights=w[keep])
-        if not np.any(uT > 0):
-            raise InvalidInputError(
-                "T must be > 0 for at least one customer (weight > 0): histories observed for "
-                "no time (T = 0) carry no information about the parameters"
-            )
-        total = float(uw.sum())
+        hist = fit_histories(frequency, recency, T, data=data, time_unit=time_unit, weights=weights)
+        ux, utx, uT, uw = hist.frequency, hist.recency, hist.T, hist.weights
+        total = hist.total
         if initial is None:
             mean_x = _dot(uw, ux) / total
             mean_T = _dot(uw, uT) / total
@@ -263,8 +244,8 @@ class ParetoNBD(FittedModel):
             covariance=result.covariance,
             n_customers=total,
             diagnostics=result.diagnostics,
-            time_unit=given.time_unit,
-            total_repeat_purchases=_dot(uw, ux),
+            time_unit=hist.time_unit,
+            total_repeat_purchases=hist.total_repeat_purchases,
         )
 
     # ------------------------------------------------------------------ units
@@ -315,20 +296,13 @@ class ParetoNBD(FittedModel):
         self, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
     ) -> tuple[FloatArray, FloatArray, FloatArray, str | None]:
         """Histories from arrays or a summary, checked against the model's unit."""
-        columns, unit = checked_input(
-            self, frequency, {"recency": recency, "T": T}, first_name="frequency",
-            time_unit=time_unit,
-        )  # fmt: skip
-        return (*_history(*columns), unit)
+        return checked_histories(self, frequency, recency, T, time_unit)
 
     def _window(
         self, t: Any, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
     ) -> tuple[FloatArray, ...]:
         """``(t, x, t_x, T)`` broadcast together, ``t`` read in the call's unit."""
-        x, t_x, age, unit = self._given(frequency, recency, T, time_unit)
-        return broadcast_arrays(
-            {"t": _time(as_times(t, unit, "t")), "frequency": x, "recency": t_x, "T": age}
-        )
+        return checked_window(self, t, frequency, recency, T, time_unit)
 
     # --------------------------------------------------------------- predictions
     def _p(self) -> tuple[float, float, float, float]:
