@@ -63,6 +63,10 @@ def _fit_bg(penalizer: float = 0.0) -> clv.BetaGeo:
     return clv.BetaGeo.fit(s.frequency, s.recency, s.T, penalizer=penalizer)
 
 
+def _fit_pnbd() -> clv.ParetoNBD:
+    return clv.ParetoNBD.fit(load_cdnow_summary())
+
+
 def _fit_gg() -> clv.GammaGamma:
     s = load_cdnow_summary()
     repeat = s.frequency > 0
@@ -83,6 +87,7 @@ RESULTS: dict[type, Callable[[], Any]] = {
     CustomerSummary: load_cdnow_summary,
     CalibrationHoldout: _split,
     clv.BetaGeo: _fit_bg,
+    clv.ParetoNBD: _fit_pnbd,
     clv.GammaGamma: _fit_gg,
     clv.ModifiedBetaGeo: lambda: clv.ModifiedBetaGeo.fit(load_cdnow_summary()),
     TransactionLog: load_cdnow_sample,
@@ -147,6 +152,7 @@ TWO_LAYOUTS: set[type] = {
 #: registry (tests/test_persistence.py) and the data= registry live with their batteries.
 NOT_RESULTS: dict[type, str] = {
     clv.BetaGeoParams: "parameters",
+    clv.ParetoNBDParams: "parameters",
     clv.GammaGammaParams: "parameters",
     clv.ModifiedBetaGeoParams: "parameters",
     clv.FittedModelLike: "protocol",

@@ -59,6 +59,10 @@ def _objects() -> dict[str, Any]:
         "BetaGeo (fitted)": bg,
         "BetaGeo (from parameters)": clv.BetaGeo(clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426)),
         "ModifiedBetaGeo (fitted)": clv.ModifiedBetaGeo.fit(summary),
+        "ParetoNBD (fitted)": clv.ParetoNBD.fit(summary),
+        "ParetoNBD (from parameters)": clv.ParetoNBD(
+            clv.ParetoNBDParams(0.553, 10.578, 0.606, 11.669), time_unit="W"
+        ),
         "GammaGamma (fitted)": gg,
         "GammaGamma (from parameters)": clv.GammaGamma(clv.GammaGammaParams(6.25, 3.74, 15.44)),
         "SpendFrequencyIndependence": clv.spend_frequency_independence(x, m),
@@ -100,6 +104,7 @@ NAMES = [
     "StageValue (finite horizon)", "AbsorbingFacts", "WhatIf", "MigrationEstimate",
     "StageAssignment", "StageHistory", "RepurchaseTree", "InclusiveResolution", "MoveGain",
     "RepurchasePosterior", "IntentSummary",
+    "ParetoNBD (fitted)", "ParetoNBD (from parameters)",
 ]  # fmt: skip
 
 

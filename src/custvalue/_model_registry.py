@@ -18,6 +18,7 @@ __all__ = ["CLI_NAMES", "PURCHASE_MODELS", "purchase_model_class"]
 PURCHASE_MODELS: dict[str, str] = {
     "BetaGeo": "custvalue.clv.bgnbd",
     "ModifiedBetaGeo": "custvalue.clv.mbgnbd",
+    "ParetoNBD": "custvalue.clv.pareto_nbd",
 }
 
 #: Short names of ``custvalue score --model`` -> class name (continuous-time models only: the
@@ -25,6 +26,7 @@ PURCHASE_MODELS: dict[str, str] = {
 CLI_NAMES: dict[str, str] = {
     "bgnbd": "BetaGeo",
     "mbgnbd": "ModifiedBetaGeo",
+    "pnbd": "ParetoNBD",
 }
 
 

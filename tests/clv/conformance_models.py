@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from custvalue.clv import BetaGeo, BetaGeoParams, ModifiedBetaGeo, ModifiedBetaGeoParams
+from custvalue.clv import (
+    BetaGeo,
+    BetaGeoParams,
+    ModifiedBetaGeo,
+    ModifiedBetaGeoParams,
+    ParetoNBD,
+    ParetoNBDParams,
+)
 
 
 @dataclass(frozen=True)
@@ -29,4 +36,5 @@ class Case:
 CASES = [
     Case(BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426), time_unit="W"), T=39.0),
     Case(ModifiedBetaGeo(ModifiedBetaGeoParams(0.525, 6.183, 0.891, 1.614), time_unit="W"), T=39.0),
+    Case(ParetoNBD(ParetoNBDParams(0.553, 10.578, 0.606, 11.669), time_unit="W"), T=39.0),
 ]

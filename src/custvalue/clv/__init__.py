@@ -11,9 +11,10 @@ from custvalue.clv.gamma_gamma import (
     spend_frequency_independence,
 )
 from custvalue.clv.mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoParams
+from custvalue.clv.pareto_nbd import ParetoNBD, ParetoNBDParams
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
-from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
+from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd, simulate_pareto_nbd
 from custvalue.clv.value import (
     SpendModel,
     TransactionModel,
@@ -34,6 +35,8 @@ __all__ = [
     "ModelComparison",
     "ModifiedBetaGeo",
     "ModifiedBetaGeoParams",
+    "ParetoNBD",
+    "ParetoNBDParams",
     "PurchaseModel",
     "SimulatedHistories",
     "SpendFrequencyIndependence",
@@ -47,5 +50,6 @@ __all__ = [
     "lifetimes_customer_lifetime_value",
     "score",
     "simulate_bgnbd",
+    "simulate_pareto_nbd",
     "spend_frequency_independence",
 ]

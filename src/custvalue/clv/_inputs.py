@@ -18,6 +18,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+from custvalue._collapse import collapse_rows
+from custvalue._validation import as_float_array, broadcast_arrays, validate_history
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
 from custvalue.time_units import (
@@ -28,10 +30,14 @@ from custvalue.time_units import (
 )
 
 __all__ = [
+    "FitHistories",
     "ModelInput",
     "as_times",
     "check_time_unit",
+    "checked_histories",
     "checked_input",
+    "checked_window",
+    "fit_histories",
     "model_input",
     "optional_time_unit",
     "resolve_time_unit",
@@ -169,3 +175,82 @@ def as_times(value: Any, unit: str | None, name: str) -> Any:
     if isinstance(value, (str, dt.timedelta, np.timedelta64)):
         return as_duration(value, unit, name)
     return value
+
+
+FloatArray = NDArray[np.float64]
+
+
+def checked_histories(
+    model: Any, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
+) -> tuple[FloatArray, FloatArray, FloatArray, str | None]:
+    """Validated ``(frequency, recency, T)`` of a purchase-model call (arrays or a summary),
+    checked against the model's unit, and the unit of the call."""
+    columns, unit = checked_input(
+        model, frequency, {"recency": recency, "T": T}, first_name="frequency",
+        time_unit=time_unit,
+    )  # fmt: skip
+    return (*validate_history(*columns), unit)
+
+
+def checked_window(
+    model: Any, t: Any, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
+) -> tuple[FloatArray, ...]:
+    """``(t, frequency, recency, T)`` broadcast together, ``t`` (>= 0) read as a duration in
+    the call's unit."""
+    x, t_x, age, unit = checked_histories(model, frequency, recency, T, time_unit)
+    tt = as_float_array(as_times(t, unit, "t"), "t", lower=0)
+    return broadcast_arrays({"t": tt, "frequency": x, "recency": t_x, "T": age})
+
+
+@attrs.frozen
+class FitHistories:
+    """The distinct weighted histories a purchase-model fit works on (flat arrays)."""
+
+    frequency: FloatArray
+    recency: FloatArray
+    T: FloatArray
+    weights: FloatArray
+    time_unit: str | None
+
+    @property
+    def total(self) -> float:
+        """Number of customers (sum of the weights)."""
+        return float(self.weights.sum())
+
+    @property
+    def total_repeat_purchases(self) -> float:
+        """Sum of the weighted repeat purchases."""
+        return float(np.einsum("i,i->", self.weights, self.frequency))
+
+
+def fit_histories(
+    frequency: Any, recency: Any, T: Any, *, data: Any, time_unit: TimeUnit | None,
+    weights: Any,
+) -> FitHistories:  # fmt: skip
+    """Read, validate and collapse the histories of a purchase-model fit.
+
+    Identical ``(frequency, recency, T)`` rows are merged into weights; rows of weight 0 are
+    dropped. Raises :class:`~custvalue.errors.InvalidInputError` when no customer has a
+    positive weight or every customer has ``T = 0``.
+    """
+    given = model_input(
+        frequency, {"recency": recency, "T": T}, first_name="frequency", data=data,
+        time_unit=time_unit,
+    )  # fmt: skip
+    x, t_x, age = (c.ravel() for c in validate_history(*given.columns))
+    if weights is None:
+        w = np.ones_like(x)
+    else:
+        w = as_float_array(weights, "weights", lower=0)
+        if w.shape != x.shape:
+            w = broadcast_arrays({"frequency": x, "weights": w})[1].copy()
+    if x.size == 0 or not np.any(w > 0):
+        raise InvalidInputError("frequency must hold at least one customer (weight > 0)")
+    keep = w > 0
+    (ux, utx, uT), uw, _ = collapse_rows(x[keep], t_x[keep], age[keep], weights=w[keep])
+    if not np.any(uT > 0):
+        raise InvalidInputError(
+            "T must be > 0 for at least one customer (weight > 0): histories observed for "
+            "no time (T = 0) carry no information about the parameters"
+        )
+    return FitHistories(ux, utx, uT, uw, given.time_unit)

@@ -38,8 +38,9 @@ from custvalue.clv._fitted import (
 )
 from custvalue.clv._inputs import (
     as_times,
-    checked_input,
-    model_input,
+    checked_histories,
+    checked_window,
+    fit_histories,
     optional_time_unit,
     resolve_time_unit,
 )
@@ -237,28 +238,9 @@ class _BetaGeoFamily(FittedModel):
         """
         check_progress(progress)
         penalty = checked_penalizer(penalizer)
-        given = model_input(
-            frequency, {"recency": recency, "T": T}, first_name="frequency", data=data,
-            time_unit=time_unit,
-        )  # fmt: skip
-        x, t_x, age = _history(*given.columns)
-        x, t_x, age = x.ravel(), t_x.ravel(), age.ravel()
-        if weights is None:
-            w = np.ones_like(x)
-        else:
-            w = as_float_array(weights, "weights", lower=0)
-            if w.shape != x.shape:
-                w = broadcast_arrays({"frequency": x, "weights": w})[1].copy()
-        if x.size == 0 or not np.any(w > 0):
-            raise InvalidInputError("frequency must hold at least one customer (weight > 0)")
-        keep = w > 0
-        (ux, utx, uT), uw, _ = collapse_rows(x[keep], t_x[keep], age[keep], weights=w[keep])
-        if not np.any(uT > 0):
-            raise InvalidInputError(
-                "T must be > 0 for at least one customer (weight > 0): histories observed for "
-                "no time (T = 0) carry no information about the parameters"
-            )
-        total = float(uw.sum())
+        hist = fit_histories(frequency, recency, T, data=data, time_unit=time_unit, weights=weights)
+        ux, utx, uT, uw = hist.frequency, hist.recency, hist.T, hist.weights
+        total = hist.total
 
         objective = _HistoryObjective(ux, utx, uT, uw, dropout_at_zero=cls._DROPOUT_AT_ZERO)
 
@@ -285,8 +267,8 @@ class _BetaGeoFamily(FittedModel):
             covariance=result.covariance,
             n_customers=total,
             diagnostics=result.diagnostics,
-            time_unit=given.time_unit,
-            total_repeat_purchases=_dot(uw, ux),
+            time_unit=hist.time_unit,
+            total_repeat_purchases=hist.total_repeat_purchases,
         )
 
     # ------------------------------------------------------------------ units
@@ -369,20 +351,13 @@ class _BetaGeoFamily(FittedModel):
     ) -> tuple[FloatArray, FloatArray, FloatArray, str | None]:
         """Histories from arrays or a summary, checked against the model's unit, and the
         unit of the call."""
-        columns, unit = checked_input(
-            self, frequency, {"recency": recency, "T": T}, first_name="frequency",
-            time_unit=time_unit,
-        )  # fmt: skip
-        return (*_history(*columns), unit)
+        return checked_histories(self, frequency, recency, T, time_unit)
 
     def _window(
         self, t: Any, frequency: Any, recency: Any, T: Any, time_unit: TimeUnit | None
     ) -> tuple[FloatArray, ...]:
         """``(t, x, t_x, T)`` broadcast together, ``t`` read as a duration in the call's unit."""
-        x, t_x, age, unit = self._given(frequency, recency, T, time_unit)
-        return broadcast_arrays(
-            {"t": _time(as_times(t, unit, "t")), "frequency": x, "recency": t_x, "T": age}
-        )
+        return checked_window(self, t, frequency, recency, T, time_unit)
 
     # --------------------------------------------------------------- predictions
     def _p(self) -> tuple[float, float, float, float]:

@@ -10,7 +10,7 @@ from custvalue._columns import Columns, columns_html, columns_repr, freeze_colum
 from custvalue._progress import progress_bar
 from custvalue._validation import as_float_array, as_rng, as_scalar, readonly_array
 
-__all__ = ["SimulatedHistories", "simulate_bgnbd"]
+__all__ = ["SimulatedHistories", "simulate_bgnbd", "simulate_pareto_nbd"]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -37,7 +37,8 @@ class SimulatedHistories:
         The latent purchase rate ``lambda`` (purchases per time unit while alive).
     dropout_probability
         The latent dropout probability ``p`` (applied after each repeat purchase; in the
-        MBG/NBD model also right after the first purchase).
+        MBG/NBD model also right after the first purchase); for Pareto/NBD the probability
+        of dying within one time unit, ``1 - exp(-mu)``.
     """
 
     frequency: FloatArray = attrs.field(converter=readonly_array)
@@ -192,4 +193,77 @@ def _simulate_beta_geo(
         alive_at_T=alive_at_T,
         purchase_rate=lam,
         dropout_probability=p,
+    )
+
+
+def simulate_pareto_nbd(
+    params: object,
+    T: ArrayLike,
+    *,
+    rng: np.random.Generator | int,
+    horizon: float = 0.0,
+) -> SimulatedHistories:
+    """Draw customer histories from the Pareto/NBD process (Schmittlein et al. 1987).
+
+    Each customer gets ``lambda ~ Gamma(r, rate alpha)`` and ``mu ~ Gamma(s, rate beta)``, a
+    lifetime ``tau ~ Exponential(mu)`` from the first purchase at time 0, and buys at the
+    event times of a Poisson process of rate ``lambda`` while alive: ``x`` is Poisson with
+    mean ``lambda min(tau, T)``, the last of ``x`` uniform times on ``(0, min(tau, T))`` is
+    the recency, and the holdout count is Poisson with mean ``lambda`` times the time alive in
+    ``(T, T + horizon]``. ``dropout_probability`` is ``1 - exp(-mu)``, the probability of
+    dying within one time unit.
+
+    Parameters
+    ----------
+    params
+        A :class:`~custvalue.clv.ParetoNBDParams` (anything with ``r, alpha, s, beta``).
+    T
+        Calibration window length per customer (> 0), scalar or shape ``(n,)``.
+    rng
+        A :class:`numpy.random.Generator` or an integer seed.
+    horizon
+        Length of the holdout window after ``T`` (>= 0), same time unit.
+
+    Returns
+    -------
+    SimulatedHistories
+
+    Examples
+    --------
+    >>> from custvalue.clv import ParetoNBDParams
+    >>> sim = simulate_pareto_nbd(ParetoNBDParams(0.553, 10.578, 0.606, 11.669),
+    ...                           np.full(5, 39.0), rng=1)
+    >>> sim.frequency.shape
+    (5,)
+    """
+    names = ("r", "alpha", "s", "beta")
+    r, alpha, s, beta = (
+        as_scalar(getattr(params, k, None), f"params.{k}", lower=0, lower_inclusive=False)
+        for k in names
+    )
+    age = np.atleast_1d(as_float_array(T, "T", lower=0, lower_inclusive=False, ndim=None))
+    age = age.ravel()
+    h = as_scalar(horizon, "horizon", lower=0)
+    gen = as_rng(rng)
+    n = age.size
+    lam = gen.gamma(r, 1.0 / alpha, size=n)
+    mu = gen.gamma(s, 1.0 / beta, size=n)
+    with np.errstate(divide="ignore"):
+        tau = gen.exponential(1.0, size=n) / mu
+    cal_end = np.minimum(tau, age)
+    frequency = gen.poisson(lam * cal_end).astype(np.float64)
+    # the largest of x uniforms on (0, 1) is U^(1/x)
+    with np.errstate(divide="ignore"):
+        top = np.where(frequency > 0, gen.random(n) ** (1.0 / np.maximum(frequency, 1.0)), 0.0)
+    recency = top * cal_end
+    alive_hold = np.clip(np.minimum(tau, age + h) - age, 0.0, None)
+    holdout = gen.poisson(lam * alive_hold).astype(np.float64)
+    return SimulatedHistories(
+        frequency=frequency,
+        recency=recency,
+        T=age,
+        holdout_frequency=holdout,
+        alive_at_T=tau > age,
+        purchase_rate=lam,
+        dropout_probability=-np.expm1(-mu),
     )
