@@ -54,6 +54,7 @@ CALLS: collections.Counter[str] = collections.Counter()
 CHEAP, MEDIUM, SLOW = 8, 2, 1
 
 BG = clv.BetaGeo(clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
+PNBD = clv.ParetoNBD(clv.ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669))
 GG = clv.GammaGamma(clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
 MM = lifecycle.MigrationModel(
     [[0.1, 0.6, 0.0, 0.3], [0.0, 0.8, 0.2, 0.0], [0.0, 0.4, 0.3, 0.3], [0.2, 0.0, 0.0, 0.8]]
@@ -301,6 +302,16 @@ def _simulate(d: Any) -> Any:
     T = d.draw(arr(st.lists(st.floats(0.1, 100.0), max_size=5)))
     return clv.simulate_bgnbd(
         BG.params,
+        T,
+        rng=d.draw(st.integers(0, 2**32) | st.just(-1) | st.just("x")),
+        horizon=_scalar(d, st.floats(0.0, 50.0)),
+    )
+
+
+def _simulate_pnbd(d: Any) -> Any:
+    T = d.draw(arr(st.lists(st.floats(0.1, 100.0), max_size=5)))
+    return clv.simulate_pareto_nbd(
+        PNBD.params,
         T,
         rng=d.draw(st.integers(0, 2**32) | st.just(-1) | st.just("x")),
         horizon=_scalar(d, st.floats(0.0, 50.0)),
@@ -563,6 +574,27 @@ TARGETS: list[Target] = [
         finite,
     ),
     _t("simulate_bgnbd", _simulate, _sim_check, MEDIUM),
+    # clv: Pareto/NBD
+    _t("ParetoNBD.probability_alive", lambda d: PNBD.probability_alive(*_hist(d)), prob),
+    _t(
+        "ParetoNBD.log_likelihood_per_customer",
+        lambda d: PNBD.log_likelihood_per_customer(*_hist(d)),
+        finite,
+    ),
+    _t(
+        "ParetoNBD.expected_purchases",
+        lambda d: PNBD.expected_purchases(d.draw(arr(times)), *_hist(d)),
+        nonneg,
+    ),
+    _t(
+        "ParetoNBD.conditional_probability_of_purchases",
+        lambda d: PNBD.conditional_probability_of_purchases(
+            d.draw(arr(st.lists(st.integers(0, 500), max_size=5))), d.draw(arr(times)), *_hist(d)
+        ),
+        prob,
+        MEDIUM,
+    ),
+    _t("simulate_pareto_nbd", _simulate_pnbd, _sim_check, MEDIUM),
     _t("bootstrap", _bootstrap, _bootstrap_check, SLOW),
     _t("compare_models", _compare, _compare_check, MEDIUM),
     _t("customer_lifetime_value", _clv, nonneg, MEDIUM),

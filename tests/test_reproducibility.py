@@ -54,6 +54,12 @@ RANDOM: dict[str, Callable[[Any], Any]] = {
     "simulate_bgnbd": lambda rng: clv.simulate_bgnbd(
         PARAMS, np.linspace(1.0, 60.0, 40), rng=rng, horizon=20.0
     ),
+    "simulate_pareto_nbd": lambda rng: clv.simulate_pareto_nbd(
+        clv.ParetoNBDParams(0.553, 10.578, 0.606, 11.669),
+        np.linspace(1.0, 60.0, 40),
+        rng=rng,
+        horizon=20.0,
+    ),
     "bootstrap": lambda rng: _bootstrap(rng),
     "MigrationModel.simulate": lambda rng: MM.simulate([0, 1, 2, 3, 1, 1], 12, rng=rng),
     "MigrationModel.simulate_value": lambda rng: MM.simulate_value(
@@ -162,6 +168,8 @@ CALLS: dict[str, Callable[[dict[str, np.ndarray]], Any]] = {
     "GammaGamma.expected_spend": lambda d: GG.expected_spend(d["x"], d["m"]),
     "spend_frequency_independence": lambda d: clv.spend_frequency_independence(d["x"], d["m"]),
     "simulate_bgnbd": lambda d: clv.simulate_bgnbd(PARAMS, d["T"], rng=1),
+    "simulate_pareto_nbd": lambda d: clv.simulate_pareto_nbd(
+        clv.ParetoNBDParams(0.553, 10.578, 0.606, 11.669), d["T"], rng=1),
     "bootstrap": lambda d: clv.bootstrap(
         clv.BetaGeo, d["x"], d["tx"], d["T"], weights=d["T"], n_resamples=2, rng=1),
     "customer_lifetime_value": lambda d: clv.customer_lifetime_value(

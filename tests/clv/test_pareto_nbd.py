@@ -398,3 +398,24 @@ def test_bad_scalars_are_rejected() -> None:
         ParetoNBDParams(1.0, 1.0, 1.0, 0.0)
     with pytest.raises(InvalidInputError, match="s must not be NaN"):
         ParetoNBDParams(1.0, 1.0, float("nan"), 1.0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (2.0, 5.0, 800.0, 5.0),
+        (0.5, 1e-6, 1e-6, 1e6),
+        (1e-8, 1e-8, 1e-8, 1e-8),
+        (5, 1e3, 0.01, 1e-3),
+    ],
+)
+@pytest.mark.parametrize("delta", [1e-4, 1.0])
+def test_dert_extremes_agree_with_quadrature(params: tuple[float, ...], delta: float) -> None:
+    """Closed form where hyperu is representable, the generic quadrature where it is not
+    (s = 800: U underflows); both agree with a long finite horizon."""
+    m = ParetoNBD(ParetoNBDParams(*params))
+    x, t_x, T = np.array([0.0, 2.0, 1e4]), np.array([0.0, 30.0, 5e3]), np.array([39.0, 39.0, 1e4])
+    dert = discounted_expected_transactions(m, x, t_x, T, horizon=math.inf, discount_rate=delta)
+    long = discounted_expected_transactions(m, x, t_x, T, horizon=60 / delta, discount_rate=delta)
+    assert np.all(np.isfinite(dert))
+    np.testing.assert_allclose(dert, long, rtol=1e-9, atol=1e-300)
