@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from custvalue.clv import BetaGeo, BetaGeoParams
+from custvalue.clv import BetaGeo, BetaGeoBetaBinom, BetaGeoBetaBinomParams, BetaGeoParams
 
 
 @dataclass(frozen=True)
@@ -28,4 +28,9 @@ class Case:
 
 CASES = [
     Case(BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426), time_unit="W"), T=39.0),
+    Case(
+        BetaGeoBetaBinom(BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783), time_unit="Y"),
+        T=6.0,
+        discrete=True,
+    ),
 ]

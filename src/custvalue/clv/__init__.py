@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from custvalue.clv.bgbb import (
+    BetaGeoBetaBinom,
+    BetaGeoBetaBinomParams,
+    DiscreteHistories,
+    bgbb_histories,
+)
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
 from custvalue.clv.gamma_gamma import (
     GammaGamma,
@@ -24,8 +30,11 @@ from custvalue.frame import score
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
+    "BetaGeoBetaBinomParams",
     "BetaGeoParams",
     "BootstrapResult",
+    "DiscreteHistories",
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
@@ -34,6 +43,7 @@ __all__ = [
     "SpendFrequencyIndependence",
     "SpendModel",
     "TransactionModel",
+    "bgbb_histories",
     "bootstrap",
     "continuous_discount_rate",
     "customer_lifetime_value",
