@@ -5,8 +5,9 @@ transactions), ``t_x`` = the opportunity of the last transaction (0 if none), ``
 opportunities observed; ``p ~ Beta(alpha, beta)`` is the per-opportunity transaction
 probability while alive, ``theta ~ Beta(gamma, delta)`` the probability of becoming inactive at
 the start of each opportunity. Inputs are validated by :mod:`custvalue.clv.bgbb`; the kernels
-work in log space (``betaln``, normalised cumulative sums) so they stay finite for ``n`` in the
-tens of thousands.
+work in log space (Beta-function ratios as log-Pochhammer symbols, normalised cumulative
+sums) so they stay finite and accurate for ``n`` in the tens of thousands and parameters from
+1e-8 to 1e8.
 
 Every sum of the model is a sum of Beta-function ratios whose terms *decrease* along the
 summation index (``B(a, b + j)`` decreases in ``j``), so each is evaluated as ``exp(first term)
@@ -31,8 +32,10 @@ from custvalue._collapse import collapse_rows
 
 __all__ = [
     "discounted_residual_hyp2f1",
+    "log_beta_ratio",
     "log_likelihood",
     "log_likelihood_and_gradient",
+    "log_poch",
     "log_probability_alive",
     "log_probability_of_count",
     "survival_sums",
@@ -61,6 +64,57 @@ def _blocks(lengths: NDArray[np.int64]) -> Iterator[tuple[NDArray[np.intp], int]
         start += size
 
 
+#: From this argument on, log-Pochhammer symbols use the Stirling difference form.
+_STIRLING_MIN = 30.0
+
+
+def log_poch(z: FloatArray | float, m: FloatArray | float) -> FloatArray:
+    """``ln Gamma(z + m) - ln Gamma(z)`` (``z > 0``, ``m >= 0``) without cancellation.
+
+    For ``z >= 30`` the difference of Stirling series, arranged as ``(z - 1/2) log1p(m/z) +
+    m ln(z + m) - m`` plus the difference of the correction terms (accurate to ~1e-17 there);
+    below, the plain difference of ``gammaln`` (both values are then small or the result is
+    large). ``betaln`` differences such as ``B(a+x, b+y)/B(a, b)`` at ``a, b ~ 1e8`` would lose
+    half the digits; see :func:`log_beta_ratio`.
+    """
+    zz = np.asarray(z, dtype=np.float64)
+    mm = np.asarray(m, dtype=np.float64)
+    zz, mm = np.broadcast_arrays(zz, mm)
+    big = zz >= _STIRLING_MIN
+    zb = np.where(big, zz, _STIRLING_MIN)
+    w = zb + mm
+
+    def corr(v: FloatArray) -> FloatArray:
+        v2 = v * v
+        out: FloatArray = (1 / 12 - (1 / 360 - (1 / 1260 - 1 / (1680 * v2)) / v2) / v2) / v
+        return out
+
+    stirling = (zb - 0.5) * np.log1p(mm / zb) + mm * np.log(w) - mm + corr(w) - corr(zb)
+    with np.errstate(invalid="ignore"):
+        plain = special.gammaln(zz + mm) - special.gammaln(zz)
+    out: FloatArray = np.where(mm == 0, 0.0, np.where(big, stirling, plain))
+    return out
+
+
+def log_beta_ratio(
+    a: FloatArray | float, b: FloatArray | float, x: FloatArray | float, y: FloatArray | float
+) -> FloatArray:
+    """``ln B(a + x, b + y) - ln B(a, b)`` (``x, y >= 0``) as log-Pochhammer symbols."""
+    ab = np.asarray(a, dtype=np.float64) + np.asarray(b, dtype=np.float64)
+    xy = np.asarray(x, dtype=np.float64) + np.asarray(y, dtype=np.float64)
+    out: FloatArray = log_poch(a, x) + log_poch(b, y) - log_poch(ab, xy)
+    return out
+
+
+def _log_ratio(num: FloatArray, gap: float | FloatArray, den: FloatArray) -> FloatArray:
+    """``log(num / den)`` where ``den = num + gap`` (``gap > 0``), accurate both when the ratio
+    is near 1 (``log1p(-gap/den)``) and when it is tiny (the quotient itself)."""
+    r = gap / den
+    with np.errstate(divide="ignore"):
+        out: FloatArray = np.where(r < 0.5, np.log1p(-np.minimum(r, 0.5)), np.log(num / den))
+    return out
+
+
 # ---------------------------------------------------------------------------- likelihood
 def _tail_sums(
     x: FloatArray, t_x: FloatArray, m: NDArray[np.int64], alpha: float, beta: float,
@@ -76,7 +130,7 @@ def _tail_sums(
     ``psi(delta+j) - psi(gamma+delta+1+j)`` (``j = t_x + i``).
     """
     n_rows = x.size
-    log_b0 = special.betaln(alpha + x, beta + t_x - x) + special.betaln(gamma + 1.0, delta + t_x)
+    log_b0 = log_beta_ratio(alpha, beta, x, t_x - x) + log_beta_ratio(gamma, delta, 1.0, t_x)
     n_sums = 5 if gradient else 1
     sums = [np.zeros(n_rows) for _ in range(n_sums)]
     has = m > 0
@@ -95,9 +149,8 @@ def _tail_sums(
         # log(term_i / term_0) as a sum of exact per-step log ratios (no big-number cancellation)
         jn = j[:, 1:]  # step from opportunity j - 1 to j
         step = np.zeros(j.shape)
-        step[:, 1:] = np.log1p(-(alpha + bx) / (alpha + beta + jn - 1.0)) + np.log1p(
-            -(gamma + 1.0) / (gamma + delta + jn)
-        )
+        step[:, 1:] = _log_ratio(beta + jn - 1.0 - bx, alpha + bx, alpha + beta + jn - 1.0)
+        step[:, 1:] += _log_ratio(delta + jn - 1.0, gamma + 1.0, gamma + delta + jn)
         with np.errstate(under="ignore"):
             e = np.exp(np.cumsum(step, axis=1))
         e[i >= length[block][:, None]] = 0.0
@@ -136,10 +189,8 @@ def log_likelihood_and_gradient(
     The first term is the customer alive at ``n``; its share of ``L`` is P(alive at n).
     """
     m = np.rint(n - t_x).astype(np.int64)
-    const = special.betaln(alpha, beta) + special.betaln(gamma, delta)
-    log_a = special.betaln(alpha + x, beta + n - x) + special.betaln(gamma, delta + n) - const
+    log_a = log_beta_ratio(alpha, beta, x, n - x) + log_beta_ratio(gamma, delta, 0.0, n)
     log_b0, sums = _tail_sums(x, t_x, m, alpha, beta, gamma, delta, gradient)
-    log_b0 = log_b0 - const
     with np.errstate(divide="ignore"):
         log_s = np.where(m > 0, log_b0 + np.log(np.where(m > 0, sums[0], 1.0)), -np.inf)
     ll = np.logaddexp(log_a, log_s)
@@ -201,7 +252,7 @@ def survival_sums(d: FloatArray, m: FloatArray, gamma: float, z: float = 1.0) ->
         k = np.arange(1, width + 1, dtype=np.float64)[None, :]
         # log of B(gamma, d+k)/B(gamma, d) = sum_{i<k} log((d+i)/(gamma+d+i))
         with np.errstate(under="ignore"):
-            step = np.log1p(-gamma / (gamma + bd + k - 1.0)) + log_z
+            step = _log_ratio(bd + k - 1.0, gamma, gamma + bd + k - 1.0) + log_z
             e = np.exp(np.cumsum(step, axis=1))
         e[k > lengths[block][:, None]] = 0.0
         vals[block] = e.sum(axis=1)
@@ -238,17 +289,16 @@ def log_probability_of_count(
     kk, mm, aa, bb, dd = k[idx], m[idx], a1[idx], b1[idx], d1[idx]
     lengths = np.rint(mm - kk).astype(np.int64) + 1
     vals = np.empty(idx.size)
-    base = -special.betaln(aa, bb) - special.betaln(gamma, dd)
     for block, width in _blocks(lengths):
         bk, bm = kk[block][:, None], mm[block][:, None]
         ba, bb_, bd = aa[block][:, None], bb[block][:, None], dd[block][:, None]
         l = bk + np.arange(width, dtype=np.float64)[None, :]  # noqa: E741
         log_c = special.gammaln(l + 1.0) - special.gammaln(bk + 1.0) - special.gammaln(l - bk + 1.0)
-        log_pb = special.betaln(ba + bk, bb_ + l - bk)
+        log_pb = log_beta_ratio(ba, bb_, bk, l - bk)
         log_surv = np.where(
-            l < bm, special.betaln(gamma + 1.0, bd + l), special.betaln(gamma, bd + bm)
+            l < bm, log_beta_ratio(gamma, bd, 1.0, l), log_beta_ratio(gamma, bd, 0.0, bm)
         )
         terms = np.where(l <= bm, log_c + log_pb + log_surv, -np.inf)
         vals[block] = special.logsumexp(terms, axis=1)
-    out[idx] = vals + base
+    out[idx] = vals
     return out

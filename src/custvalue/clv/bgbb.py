@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from custvalue import _persist
 from custvalue._collapse import collapse_rows
@@ -461,7 +460,7 @@ class BetaGeoBetaBinom(FittedModel):
     # --------------------------------------------------------------- predictions
     def log_likelihood_per_customer(
         self,
-        frequency: ArrayLike | DiscreteHistories,
+        frequency: ArrayLike | CustomerSummary | DiscreteHistories,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         *,
@@ -480,7 +479,7 @@ class BetaGeoBetaBinom(FittedModel):
 
     def probability_alive(
         self,
-        frequency: ArrayLike | DiscreteHistories,
+        frequency: ArrayLike | CustomerSummary | DiscreteHistories,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         *,
@@ -507,7 +506,7 @@ class BetaGeoBetaBinom(FittedModel):
     def probability_alive_at(
         self,
         m: ArrayLike,
-        frequency: ArrayLike | DiscreteHistories,
+        frequency: ArrayLike | CustomerSummary | DiscreteHistories,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         *,
@@ -529,9 +528,7 @@ class BetaGeoBetaBinom(FittedModel):
         mm, x, t_x, n = broadcast_arrays({"m": mm, "frequency": x, "recency": t_x, "n_periods": n})
         g, d = self.params.gamma, self.params.delta
         log_alive = self._per_history(x, t_x, n)[1]
-        out: FloatArray = np.exp(
-            log_alive + special.betaln(g, d + n + mm) - special.betaln(g, d + n)
-        )
+        out: FloatArray = np.exp(log_alive + kernels.log_beta_ratio(g, d + n, 0.0, mm))
         return out
 
     def _window(
@@ -545,7 +542,7 @@ class BetaGeoBetaBinom(FittedModel):
     def expected_purchases(
         self,
         t: ArrayLike | Duration,
-        frequency: ArrayLike | DiscreteHistories,
+        frequency: ArrayLike | CustomerSummary | DiscreteHistories,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         *,
@@ -585,7 +582,7 @@ class BetaGeoBetaBinom(FittedModel):
         self,
         n: ArrayLike,
         t: ArrayLike | Duration,
-        frequency: ArrayLike | DiscreteHistories,
+        frequency: ArrayLike | CustomerSummary | DiscreteHistories,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         *,
@@ -670,7 +667,7 @@ class BetaGeoBetaBinom(FittedModel):
     # --------------------------------------------------------------- DERT
     def discounted_expected_residual_transactions(
         self,
-        frequency: ArrayLike | DiscreteHistories,
+        frequency: ArrayLike | CustomerSummary | DiscreteHistories,
         recency: ArrayLike | None = None,
         n_periods: ArrayLike | None = None,
         *,
@@ -872,7 +869,7 @@ def bgbb_histories(
     ids = as_array(customer_id, "customer_id")
     if ids.ndim != 1:
         raise InvalidInputError(f"customer_id must be 1-D; got shape {ids.shape}")
-    per = as_float_array(period, "period", integer=True)
+    per = as_float_array(period, "period")
     if per.shape != ids.shape:
         raise InvalidInputError(
             f"period must have the shape of customer_id {ids.shape}; got {per.shape}"
@@ -881,7 +878,7 @@ def bgbb_histories(
     if last != math.floor(last):
         raise InvalidInputError(f"last_period must be a whole number; got {last_period!r}")
     fail_at("period", f"must be <= last_period ({last:g})", per, per > last, ids=ids)
-    fail_at("period", "must be finite", per, ~np.isfinite(per), ids=ids)
+    fail_at("period", "must be a whole number", per, per != np.round(per), ids=ids)
     if ids.size == 0:
         raise InvalidInputError("customer_id must hold at least one transaction")
     uid, inverse = np.unique(ids, return_inverse=True)
