@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,7 @@ from scipy import special
 from custvalue._collapse import collapse_rows
 
 __all__ = [
+    "HistoryLikelihood",
     "discounted_residual_hyp2f1",
     "log_beta_ratio",
     "log_likelihood",
@@ -116,65 +118,121 @@ def _log_ratio(num: FloatArray, gap: float | FloatArray, den: FloatArray) -> Flo
 
 
 # ---------------------------------------------------------------------------- likelihood
-def _tail_sums(
-    x: FloatArray, t_x: FloatArray, m: NDArray[np.int64], alpha: float, beta: float,
-    gamma: float, delta: float, gradient: bool,
-) -> tuple[FloatArray, list[FloatArray]]:  # fmt: skip
-    """For each row, ``log B_0`` and ``C = sum_{i<m} B_i / B_0`` (plus weighted sums).
+class _Block(NamedTuple):
+    """Padded (groups x terms) layout of one block of :class:`HistoryLikelihood`'s sums."""
 
-    ``B_i = B(alpha+x, beta+t_x-x+i) B(gamma+1, delta+t_x+i)`` (without the constant
-    ``1/(B(alpha,beta) B(gamma,delta))``), the terms of the second part of FHS (2010) eq. (7).
-    Rows sharing ``(x, t_x)`` share their terms, so they are grouped and the sums read from
-    one cumulative sum per group. With ``gradient``, also the sums weighted by
-    ``psi(alpha+beta+j)``, ``psi(beta+j-x) - psi(alpha+beta+j)``, ``psi(gamma+delta+1+j)`` and
-    ``psi(delta+j) - psi(gamma+delta+1+j)`` (``j = t_x + i``).
+    x: FloatArray  # (groups, 1)
+    j: FloatArray  # (groups, width): opportunity index t_x + i
+    valid: NDArray[np.bool_]
+    j_idx: NDArray[np.intp]  # j, clipped to the tables
+    k_idx: NDArray[np.intp]  # j - x, clipped
+    local: NDArray[np.intp]  # each history's group within the block
+    rows: NDArray[np.intp]  # the histories
+    col: NDArray[np.intp]  # n - t_x - 1: where each history reads its cumulative sum
+
+
+class HistoryLikelihood:
+    """FHS (2010) eq. (7) over fixed histories, evaluated at any parameters.
+
+    Everything that depends on the histories only is prepared once (for a fit, the optimizer
+    evaluates the same histories dozens of times): every Beta-function ratio of the likelihood
+    is a combination of log-Pochhammer symbols ``ln Gamma(c + k) - ln Gamma(c)`` at whole
+    ``k <= max(n) + 1``, so each evaluation builds 1-D tables of them (and of the digamma
+    function) and gathers. The sum over ``i = 0..n-t_x-1`` of
+    ``B_i = B(alpha+x, beta+t_x-x+i) B(gamma+1, delta+t_x+i)`` is shared by histories with
+    equal ``(x, t_x)``: one normalised cumulative sum per such group, in padded blocks, read
+    at ``n - t_x`` for each history.
     """
-    n_rows = x.size
-    log_b0 = log_beta_ratio(alpha, beta, x, t_x - x) + log_beta_ratio(gamma, delta, 1.0, t_x)
-    n_sums = 5 if gradient else 1
-    sums = [np.zeros(n_rows) for _ in range(n_sums)]
-    has = m > 0
-    if not has.any():
-        return log_b0, sums
-    rows = np.flatnonzero(has)
-    (gx, gt), _, inverse = collapse_rows(x[rows], t_x[rows])
-    length = np.zeros(gx.size, dtype=np.int64)
-    np.maximum.at(length, inverse, m[rows])
-    # rows of each group, for reading the cumulative sums back
-    for block, width in _blocks(length):
-        bx, bt = gx[block][:, None], gt[block][:, None]
-        i = np.arange(width, dtype=np.float64)[None, :]
-        j = bt + i
-        k = j - bx  # beta + k: the no-purchase count
-        # log(term_i / term_0) as a sum of exact per-step log ratios (no big-number cancellation)
-        jn = j[:, 1:]  # step from opportunity j - 1 to j
-        step = np.zeros(j.shape)
-        step[:, 1:] = _log_ratio(beta + jn - 1.0 - bx, alpha + bx, alpha + beta + jn - 1.0)
-        step[:, 1:] += _log_ratio(delta + jn - 1.0, gamma + 1.0, gamma + delta + jn)
-        with np.errstate(under="ignore"):
-            e = np.exp(np.cumsum(step, axis=1))
-        e[i >= length[block][:, None]] = 0.0
-        weighted = [e]
+
+    def __init__(self, x: FloatArray, t_x: FloatArray, n: FloatArray) -> None:
+        self.size = x.size
+        self.x = x.astype(np.intp)
+        self.t = t_x.astype(np.intp)
+        self.n = n.astype(np.intp)
+        self.m = self.n - self.t
+        self.top = int(np.max(self.n)) + 2 if x.size else 2
+        self.blocks: list[_Block] = []
+        rows = np.flatnonzero(self.m > 0)
+        if not rows.size:
+            return
+        (gx, gt), _, inverse = collapse_rows(x[rows], t_x[rows])
+        length = np.zeros(gx.size, dtype=np.int64)
+        np.maximum.at(length, inverse, self.m[rows])
+        order = np.argsort(inverse, kind="stable")
+        starts = np.searchsorted(inverse[order], np.arange(gx.size + 1))
+        for block, width in _blocks(length):
+            i = np.arange(width, dtype=np.float64)[None, :]
+            bx, bt = gx[block][:, None], gt[block][:, None]
+            j = bt + i
+            # rows of the block's groups, with their group's position in the block and column
+            members = [order[starts[g] : starts[g + 1]] for g in block]
+            local = np.repeat(np.arange(block.size), [mm.size for mm in members])
+            r_idx = rows[np.concatenate(members)]
+            col = self.m[r_idx] - 1
+            valid = i < length[block][:, None]
+            j_idx = np.minimum(j, self.top).astype(np.intp)
+            k_idx = np.minimum(j - bx, self.top).astype(np.intp)
+            self.blocks.append(_Block(bx, j, valid, j_idx, k_idx, local, r_idx, col))
+
+    def __call__(
+        self, alpha: float, beta: float, gamma: float, delta: float, gradient: bool = True
+    ) -> tuple[FloatArray, FloatArray | None, FloatArray]:
+        """Per-history log-likelihood, its gradient (histories x 4) and log P(alive at n)."""
+        k = np.arange(self.top + 1, dtype=np.float64)
+        pa, pb, pab = log_poch(alpha, k), log_poch(beta, k), log_poch(alpha + beta, k)
+        pd_, pgd = log_poch(delta, k), log_poch(gamma + delta, k)
+        x, t, n, m = self.x, self.t, self.n, self.m
+        log_a = pa[x] + pb[n - x] - pab[n] + pd_[n] - pgd[n]
+        log_b0 = pa[x] + pb[t - x] - pab[t] + math.log(gamma) + pd_[t] - pgd[t + 1]
+        n_sums = 5 if gradient else 1
+        sums = [np.zeros(self.size) for _ in range(n_sums)]
         if gradient:
-            psi_abj = special.digamma(alpha + beta + j)
-            psi_gdj = special.digamma(gamma + delta + 1.0 + j)
-            weighted += [
-                e * psi_abj,
-                e * (special.digamma(beta + k) - psi_abj),
-                e * psi_gdj,
-                e * (special.digamma(delta + j) - psi_gdj),
-            ]
-        cums = [np.cumsum(w, axis=1) for w in weighted]
-        # scatter to the rows of these groups
-        local = np.full(gx.size, -1, dtype=np.int64)
-        local[block] = np.arange(block.size)
-        row_local = local[inverse]
-        sel = row_local >= 0
-        r_idx = rows[sel]
-        col = m[r_idx] - 1
-        for out, cum in zip(sums, cums, strict=True):
-            out[r_idx] = cum[row_local[sel], col]
-    return log_b0, sums
+            db, dab = special.digamma(beta + k), special.digamma(alpha + beta + k)
+            dd, dgd = special.digamma(delta + k), special.digamma(gamma + delta + k)
+        for bx, j, valid, j_idx, k_idx, local, r_idx, col in self.blocks:
+            # log(B_i / B_0) as a sum of exact per-step log ratios (no big-number cancellation)
+            jn = j[:, 1:]  # step from opportunity j - 1 to j
+            step = np.zeros(j.shape)
+            step[:, 1:] = _log_ratio(beta + jn - 1.0 - bx, alpha + bx, alpha + beta + jn - 1.0)
+            step[:, 1:] += _log_ratio(delta + jn - 1.0, gamma + 1.0, gamma + delta + jn)
+            with np.errstate(under="ignore"):
+                e = np.exp(np.cumsum(step, axis=1))
+            e[~valid] = 0.0
+            weighted = [e]
+            if gradient:
+                psi_abj = dab[j_idx]
+                psi_gdj = dgd[np.minimum(j_idx + 1, self.top)]
+                weighted += [
+                    e * psi_abj,
+                    e * (db[k_idx] - psi_abj),
+                    e * psi_gdj,
+                    e * (dd[j_idx] - psi_gdj),
+                ]
+            for out, w in zip(sums, weighted, strict=True):
+                out[r_idx] = np.cumsum(w, axis=1)[local, col]
+        has = m > 0
+        with np.errstate(divide="ignore"):
+            log_s = np.where(has, log_b0 + np.log(np.where(has, sums[0], 1.0)), -np.inf)
+        ll = np.logaddexp(log_a, log_s)
+        log_alive = log_a - ll
+        if not gradient:
+            return ll, None, log_alive
+        w_a = np.exp(log_alive)
+        w_s = 1.0 - w_a
+        f = np.where(has, np.exp(log_b0 - ll), 0.0)
+        da = special.digamma(alpha + k)
+        psi_abn, psi_gdn, psi_ax = dab[n], dgd[n], da[x]
+        psi = special.digamma
+        c_ab, c_gd = float(psi(alpha + beta)), float(psi(gamma + delta))
+        grad = np.empty((self.size, 4))
+        grad[:, 0] = w_a * (psi_ax - psi_abn) + w_s * psi_ax - f * sums[1] - da[0] + c_ab
+        grad[:, 1] = w_a * (db[n - x] - psi_abn) + f * sums[2] + c_ab - db[0]
+        grad[:, 2] = (
+            w_a * (psi(gamma) - psi_gdn) + w_s * psi(gamma + 1.0) - f * sums[3]
+            - psi(gamma) + c_gd
+        )  # fmt: skip
+        grad[:, 3] = w_a * (dd[n] - psi_gdn) + f * sums[4] - dd[0] + c_gd
+        return ll, grad, log_alive
 
 
 def log_likelihood_and_gradient(
@@ -187,34 +245,9 @@ def log_likelihood_and_gradient(
     + sum_{i=0}^{n-t_x-1} B(alpha+x, beta+t_x-x+i)/B(alpha,beta)
     B(gamma+1, delta+t_x+i)/B(gamma,delta)``.
     The first term is the customer alive at ``n``; its share of ``L`` is P(alive at n).
+    See :class:`HistoryLikelihood`.
     """
-    m = np.rint(n - t_x).astype(np.int64)
-    log_a = log_beta_ratio(alpha, beta, x, n - x) + log_beta_ratio(gamma, delta, 0.0, n)
-    log_b0, sums = _tail_sums(x, t_x, m, alpha, beta, gamma, delta, gradient)
-    with np.errstate(divide="ignore"):
-        log_s = np.where(m > 0, log_b0 + np.log(np.where(m > 0, sums[0], 1.0)), -np.inf)
-    ll = np.logaddexp(log_a, log_s)
-    log_alive = log_a - ll
-    if not gradient:
-        return ll, None, log_alive
-    w_a = np.exp(log_alive)
-    w_s = 1.0 - w_a
-    f = np.where(m > 0, np.exp(log_b0 - ll), 0.0)
-    psi = special.digamma
-    psi_abn = psi(alpha + beta + n)
-    psi_gdn = psi(gamma + delta + n)
-    psi_ax = psi(alpha + x)
-    grad = np.empty((x.size, 4))
-    grad[:, 0] = (
-        w_a * (psi_ax - psi_abn) + w_s * psi_ax - f * sums[1] - psi(alpha) + psi(alpha + beta)
-    )
-    grad[:, 1] = w_a * (psi(beta + n - x) - psi_abn) + f * sums[2] + psi(alpha + beta) - psi(beta)
-    grad[:, 2] = (
-        w_a * (psi(gamma) - psi_gdn) + w_s * psi(gamma + 1.0) - f * sums[3]
-        - psi(gamma) + psi(gamma + delta)
-    )  # fmt: skip
-    grad[:, 3] = w_a * (psi(delta + n) - psi_gdn) + f * sums[4] - psi(delta) + psi(gamma + delta)
-    return ll, grad, log_alive
+    return HistoryLikelihood(x, t_x, n)(alpha, beta, gamma, delta, gradient)
 
 
 def log_likelihood(

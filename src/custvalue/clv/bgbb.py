@@ -363,8 +363,10 @@ class BetaGeoBetaBinom(FittedModel):
             )
         total = float(uw.sum())
 
+        histories = kernels.HistoryLikelihood(ux, utx, un)
+
         def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-            ll, grad, _ = kernels.log_likelihood_and_gradient(ux, utx, un, *theta)
+            ll, grad, _ = histories(*theta)
             assert grad is not None
             return float(uw @ ll), uw @ grad
 
