@@ -63,6 +63,13 @@ def _fit_bg() -> clv.BetaGeo:
     return clv.BetaGeo.fit(s.frequency, s.recency, s.T)
 
 
+def _fit_bgbb() -> clv.BetaGeoBetaBinom:
+    d = load_donations()
+    return clv.BetaGeoBetaBinom.fit(
+        d.frequency, d.recency, d.periods, weights=d.weights, time_unit="Y"
+    )
+
+
 def _fit_gg() -> clv.GammaGamma:
     s = load_cdnow_summary()
     repeat = s.frequency > 0
@@ -83,6 +90,10 @@ RESULTS: dict[type, Callable[[], Any]] = {
     CustomerSummary: load_cdnow_summary,
     CalibrationHoldout: _split,
     clv.BetaGeo: _fit_bg,
+    clv.BetaGeoBetaBinom: _fit_bgbb,
+    clv.DiscreteHistories: lambda: clv.bgbb_histories(
+        [1, 1, 2, 3, 3], [2000, 2002, 2001, 2000, 2000], last_period=2004, time_unit="Y"
+    ),
     clv.GammaGamma: _fit_gg,
     TransactionLog: load_cdnow_sample,
     Donations: load_donations,
@@ -143,6 +154,7 @@ TWO_LAYOUTS: set[type] = {
 #: registry (tests/test_persistence.py) and the data= registry live with their batteries.
 NOT_RESULTS: dict[type, str] = {
     clv.BetaGeoParams: "parameters",
+    clv.BetaGeoBetaBinomParams: "parameters",
     clv.GammaGammaParams: "parameters",
     clv.SpendModel: "protocol",
     clv.TransactionModel: "protocol",

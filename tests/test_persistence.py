@@ -31,6 +31,7 @@ def _objects() -> dict[str, Any]:
     x, tx, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     bg = clv.BetaGeo.fit(x, tx, T)
     gg = clv.GammaGamma.fit(x, m)
+    d = datasets.load_donations()
     rfm = segments.rfm_scores(T - tx, x + 1, m * (x + 1), binning="nested")
     values = np.array([5.0, -2.0, 40.0, 0.0, 13.5, 13.5, 7.25, 100.0])
     model = lifecycle.MigrationModel(
@@ -58,6 +59,12 @@ def _objects() -> dict[str, Any]:
     return {
         "BetaGeo (fitted)": bg,
         "BetaGeo (from parameters)": clv.BetaGeo(clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426)),
+        "BetaGeoBetaBinom (fitted)": clv.BetaGeoBetaBinom.fit(
+            d.frequency, d.recency, d.periods, weights=d.weights, time_unit="Y"
+        ),
+        "BetaGeoBetaBinom (from parameters)": clv.BetaGeoBetaBinom(
+            clv.BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783)
+        ),
         "GammaGamma (fitted)": gg,
         "GammaGamma (from parameters)": clv.GammaGamma(clv.GammaGammaParams(6.25, 3.74, 15.44)),
         "SpendFrequencyIndependence": clv.spend_frequency_independence(x, m),
@@ -89,7 +96,8 @@ def _objects() -> dict[str, Any]:
 
 
 NAMES = [
-    "BetaGeo (fitted)", "BetaGeo (from parameters)", "GammaGamma (fitted)",
+    "BetaGeo (fitted)", "BetaGeo (from parameters)", "BetaGeoBetaBinom (fitted)",
+    "BetaGeoBetaBinom (from parameters)", "GammaGamma (fitted)",
     "GammaGamma (from parameters)", "SpendFrequencyIndependence", "BootstrapResult",
     "CustomerSummary",
     "CalibrationHoldout", "RFMScores", "SegmentMap", "Segmentation (RFM)", "SegmentTable",
