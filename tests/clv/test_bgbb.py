@@ -496,3 +496,24 @@ def test_other_bad_input() -> None:
         MODEL.discounted_expected_residual_transactions(1, 1, 2, discount_rate=0.0)
     with pytest.raises(InvalidInputError, match="t"):
         MODEL.expected_purchases(-1, 1, 1, 2)
+
+
+@pytest.mark.parametrize("top", [6, 300])
+def test_grouped_evaluation_equals_row_by_row(top: int) -> None:
+    # >= 4096 rows are evaluated once per distinct history (dense code table for n < 128,
+    # the general collapse above); the result must not depend on it
+    rng = np.random.default_rng(top)
+    n = rng.integers(0, top + 1, size=5000).astype(float)
+    t_x = np.floor(rng.random(n.size) * (n + 1))
+    x = np.where(t_x > 0, np.floor(rng.random(n.size) * t_x) + 1, 0.0)
+    grouped = MODEL.log_likelihood_per_customer(x, t_x, n)
+    rows = np.concatenate(
+        [MODEL.log_likelihood_per_customer(x[i : i + 1000], t_x[i : i + 1000], n[i : i + 1000])
+         for i in range(0, n.size, 1000)]
+    )  # fmt: skip
+    np.testing.assert_array_equal(grouped, rows)
+    h = bgbb_histories(np.repeat(np.arange(3), 2), np.array([0, 2, 0, 0, 1, 1]), last_period=4)
+    np.testing.assert_array_equal(
+        MODEL.expected_purchases(2, h),
+        MODEL.expected_purchases(2, h.frequency, h.recency, h.n_periods),
+    )
