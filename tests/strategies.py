@@ -381,5 +381,5 @@ def discrete_histories(
         t_x = draw(st.integers(0, n))
         x = draw(st.integers(1, t_x)) if t_x > 0 else 0
         rows.append((x, t_x, n))
-    x, t_x, n = (np.array(c, dtype=np.float64) for c in zip(*rows, strict=True))
-    return x, t_x, n
+    table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]

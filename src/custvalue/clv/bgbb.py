@@ -63,6 +63,9 @@ __all__ = ["BetaGeoBetaBinom", "BetaGeoBetaBinomParams", "DiscreteHistories", "b
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 PARAM_NAMES = ("alpha", "beta", "gamma", "delta")
+#: Largest number of opportunities (``n_periods``, a window ``t``): the sums of the model run
+#: over every opportunity, so a larger count would exhaust time and memory instead of failing.
+MAX_OPPORTUNITIES = 1e6
 #: Inputs with at least this many rows are evaluated once per distinct history.
 _GROUP_MIN = 4096
 
@@ -166,11 +169,11 @@ class DiscreteHistories:
 def validate_discrete_history(
     frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Check BG/BB histories: whole numbers with ``0 <= frequency <= recency <= n_periods``
-    and ``recency == 0`` exactly where ``frequency == 0``. They broadcast together."""
+    """Check BG/BB histories: whole numbers with ``0 <= frequency <= recency <= n_periods <=
+    1e6`` and ``recency == 0`` exactly where ``frequency == 0``. They broadcast together."""
     x = as_float_array(frequency, "frequency", lower=0, integer=True)
     t_x = as_float_array(recency, "recency", lower=0, integer=True)
-    n = as_float_array(n_periods, "n_periods", lower=0, integer=True)
+    n = as_float_array(n_periods, "n_periods", lower=0, upper=MAX_OPPORTUNITIES, integer=True)
     x, t_x, n = broadcast_arrays({"frequency": x, "recency": t_x, "n_periods": n})
     fail_at("recency", "must be <= n_periods", t_x, t_x > n)
     fail_at("recency", "must be 0 where frequency is 0", t_x, (x == 0) & (t_x != 0))
@@ -186,7 +189,8 @@ def validate_discrete_history(
 def _periods(t: Any, unit: str | None, name: str = "t") -> FloatArray:
     """Future opportunities from a length of time: ``floor(t)`` (transactions happen only at
     whole periods, so the window ``(n, n + t]`` holds ``floor(t)`` opportunities)."""
-    out: FloatArray = np.floor(as_float_array(as_times(t, unit, name), name, lower=0))
+    values = as_float_array(as_times(t, unit, name), name, lower=0, upper=MAX_OPPORTUNITIES)
+    out: FloatArray = np.floor(values)
     return out
 
 
