@@ -496,6 +496,12 @@ def test_other_bad_input() -> None:
         MODEL.discounted_expected_residual_transactions(1, 1, 2, discount_rate=0.0)
     with pytest.raises(InvalidInputError, match="t"):
         MODEL.expected_purchases(-1, 1, 1, 2)
+    # every sum runs over the opportunities: at most 1e6 of them, exactly on the threshold
+    assert np.isfinite(MODEL.expected_purchases(1e6, 1, 1, 2))
+    with pytest.raises(InvalidInputError, match=r"t must be <= 1e\+?0?6"):
+        MODEL.expected_purchases(1e6 + 1, 1, 1, 2)
+    with pytest.raises(InvalidInputError, match=r"n_periods must be <= 1e\+?0?6"):
+        MODEL.probability_alive(0, 0, 1e6 + 1)
 
 
 @pytest.mark.parametrize("top", [6, 300])
