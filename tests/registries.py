@@ -67,6 +67,13 @@ def _fit_pnbd() -> clv.ParetoNBD:
     return clv.ParetoNBD.fit(load_cdnow_summary())
 
 
+def _fit_bgbb() -> clv.BetaGeoBetaBinom:
+    d = load_donations()
+    return clv.BetaGeoBetaBinom.fit(
+        d.frequency, d.recency, d.periods, weights=d.weights, time_unit="Y"
+    )
+
+
 def _fit_gg() -> clv.GammaGamma:
     s = load_cdnow_summary()
     repeat = s.frequency > 0
@@ -88,6 +95,10 @@ RESULTS: dict[type, Callable[[], Any]] = {
     CalibrationHoldout: _split,
     clv.BetaGeo: _fit_bg,
     clv.ParetoNBD: _fit_pnbd,
+    clv.BetaGeoBetaBinom: _fit_bgbb,
+    clv.DiscreteHistories: lambda: clv.bgbb_histories(
+        [1, 1, 2, 3, 3], [2000, 2002, 2001, 2000, 2000], last_period=2004, time_unit="Y"
+    ),
     clv.GammaGamma: _fit_gg,
     clv.ModifiedBetaGeo: lambda: clv.ModifiedBetaGeo.fit(load_cdnow_summary()),
     TransactionLog: load_cdnow_sample,
@@ -153,6 +164,7 @@ TWO_LAYOUTS: set[type] = {
 NOT_RESULTS: dict[type, str] = {
     clv.BetaGeoParams: "parameters",
     clv.ParetoNBDParams: "parameters",
+    clv.BetaGeoBetaBinomParams: "parameters",
     clv.GammaGammaParams: "parameters",
     clv.ModifiedBetaGeoParams: "parameters",
     clv.FittedModelLike: "protocol",

@@ -349,3 +349,37 @@ TIME_UNITS = ("D", "W", "M", "Y", "2W", "14D", "0.5D", "3M")
 def time_units() -> st.SearchStrategy[str]:
     """A time-unit label from :data:`TIME_UNITS`."""
     return st.sampled_from(TIME_UNITS)
+
+
+# --------------------------------------------------------------------------------------------
+# BG/BB purchase model (tests/clv/test_bgbb.py)
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def bgbb_params(
+    draw: st.DrawFn, *, low: float = 0.05, high: float = 50.0
+) -> tuple[float, float, float, float]:
+    """(alpha, beta, gamma, delta), log-uniform between ``low`` and ``high``."""
+
+    def logu() -> float:
+        return float(np.exp(draw(st.floats(np.log(low), np.log(high)))))
+
+    return logu(), logu(), logu(), logu()
+
+
+@st.composite
+def discrete_histories(
+    draw: st.DrawFn, *, min_size: int = 1, max_size: int = 8, max_periods: int = 40
+) -> tuple[Any, Any, Any]:
+    """BG/BB (frequency, recency, n_periods): whole numbers, 0 <= x <= t_x <= n, t_x = 0 iff
+    x = 0."""
+    size = draw(st.integers(min_size, max_size))
+    rows = []
+    for _ in range(size):
+        n = draw(st.integers(0, max_periods))
+        t_x = draw(st.integers(0, n))
+        x = draw(st.integers(1, t_x)) if t_x > 0 else 0
+        rows.append((x, t_x, n))
+    table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+    return table[:, 0], table[:, 1], table[:, 2]

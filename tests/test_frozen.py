@@ -27,6 +27,7 @@ def _instances() -> dict[str, Any]:
     extra = {
         "TransactionLog": datasets.load_cdnow_sample(),
         "Donations": datasets.load_donations(),
+        "DiscreteHistories": clv.bgbb_histories([1, 1, 2], [2000, 2002, 2001], last_period=2004),
         "SimulatedHistories": clv.simulate_bgnbd(
             clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426), np.full(5, 30.0), rng=0, horizon=10.0
         ),

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from strategies import (
     adversarial_arrays,
     adversarial_scalars,
+    discrete_histories,
     maybe_adversarial,
     purchase_histories,
     spend_histories,
@@ -55,6 +56,7 @@ CHEAP, MEDIUM, SLOW = 8, 2, 1
 
 BG = clv.BetaGeo(clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
 PNBD = clv.ParetoNBD(clv.ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669))
+BGBB = clv.BetaGeoBetaBinom(clv.BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783))
 GG = clv.GammaGamma(clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
 MM = lifecycle.MigrationModel(
     [[0.1, 0.6, 0.0, 0.3], [0.0, 0.8, 0.2, 0.0], [0.0, 0.4, 0.3, 0.3], [0.2, 0.0, 0.0, 0.8]]
@@ -149,6 +151,11 @@ counts = st.lists(st.integers(0, 20), min_size=1, max_size=12)
 def _hist(d: Any) -> tuple[Any, Any, Any]:
     x, tx, T = d.draw(histories())
     return d.draw(arr(st.just(x))), d.draw(arr(st.just(tx))), d.draw(arr(st.just(T)))
+
+
+def _discrete(d: Any) -> tuple[Any, Any, Any]:
+    x, tx, n = d.draw(discrete_histories(min_size=0, max_size=6))
+    return d.draw(arr(st.just(x))), d.draw(arr(st.just(tx))), d.draw(arr(st.just(n)))
 
 
 def _spend(d: Any) -> tuple[Any, Any]:
@@ -555,6 +562,45 @@ TARGETS: list[Target] = [
         prob,
     ),
     _t("BetaGeo.fit", _fit_bg, fitted, SLOW),
+    # clv: BG/BB
+    _t(
+        "BetaGeoBetaBinomParams",
+        lambda d: clv.BetaGeoBetaBinomParams(*[_scalar(d, pos_floats) for _ in range(4)]),
+        lambda p: fitted_params(p),
+    ),
+    _t("BetaGeoBetaBinom.probability_alive", lambda d: BGBB.probability_alive(*_discrete(d)), prob),
+    _t(
+        "BetaGeoBetaBinom.expected_purchases",
+        lambda d: BGBB.expected_purchases(d.draw(arr(times)), *_discrete(d)),
+        nonneg,
+    ),
+    _t(
+        "BetaGeoBetaBinom.conditional_probability_of_purchases",
+        lambda d: BGBB.conditional_probability_of_purchases(
+            d.draw(arr(st.lists(st.integers(0, 50), max_size=5))),
+            d.draw(arr(times)),
+            *_discrete(d),
+        ),
+        prob,
+        MEDIUM,
+    ),
+    _t(
+        "BetaGeoBetaBinom.probability_of_purchases",
+        lambda d: BGBB.probability_of_purchases(
+            d.draw(arr(st.lists(st.integers(0, 50), max_size=5))), d.draw(arr(times))
+        ),
+        prob,
+        MEDIUM,
+    ),
+    _t(
+        "bgbb_histories",
+        lambda d: clv.bgbb_histories(
+            d.draw(arr(st.lists(st.integers(0, 5), min_size=1, max_size=8))),
+            d.draw(arr(st.lists(st.integers(1990, 2000), min_size=1, max_size=8))),
+            last_period=2000,
+        ),
+        lambda h: finite(h.weights),
+    ),
     # clv: Gamma-Gamma
     _t(
         "GammaGammaParams",

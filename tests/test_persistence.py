@@ -31,6 +31,7 @@ def _objects() -> dict[str, Any]:
     x, tx, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     bg = clv.BetaGeo.fit(x, tx, T)
     gg = clv.GammaGamma.fit(x, m)
+    d = datasets.load_donations()
     rfm = segments.rfm_scores(T - tx, x + 1, m * (x + 1), binning="nested")
     values = np.array([5.0, -2.0, 40.0, 0.0, 13.5, 13.5, 7.25, 100.0])
     model = lifecycle.MigrationModel(
@@ -62,6 +63,12 @@ def _objects() -> dict[str, Any]:
         "ParetoNBD (fitted)": clv.ParetoNBD.fit(summary),
         "ParetoNBD (from parameters)": clv.ParetoNBD(
             clv.ParetoNBDParams(0.553, 10.578, 0.606, 11.669), time_unit="W"
+        ),
+        "BetaGeoBetaBinom (fitted)": clv.BetaGeoBetaBinom.fit(
+            d.frequency, d.recency, d.periods, weights=d.weights, time_unit="Y"
+        ),
+        "BetaGeoBetaBinom (from parameters)": clv.BetaGeoBetaBinom(
+            clv.BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783)
         ),
         "GammaGamma (fitted)": gg,
         "GammaGamma (from parameters)": clv.GammaGamma(clv.GammaGammaParams(6.25, 3.74, 15.44)),
@@ -95,7 +102,7 @@ def _objects() -> dict[str, Any]:
 
 NAMES = [
     "BetaGeo (fitted)", "BetaGeo (from parameters)", "ModifiedBetaGeo (fitted)",
-    "GammaGamma (fitted)",
+    "BetaGeoBetaBinom (fitted)", "BetaGeoBetaBinom (from parameters)", "GammaGamma (fitted)",
     "GammaGamma (from parameters)", "SpendFrequencyIndependence", "BootstrapResult",
     "CustomerSummary",
     "CalibrationHoldout", "RFMScores", "SegmentMap", "Segmentation (RFM)", "SegmentTable",

@@ -23,6 +23,7 @@ from custvalue.errors import ConvergenceWarning, InvalidInputError, InvalidTypeE
 
 PARAMS = clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 BG = clv.BetaGeo(PARAMS)
+BGBB = clv.BetaGeoBetaBinom(clv.BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783))
 GG = clv.GammaGamma(clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
 MM = lifecycle.MigrationModel(
     [[0.1, 0.6, 0.0, 0.3], [0.0, 0.8, 0.2, 0.0], [0.0, 0.4, 0.3, 0.3], [0.2, 0.0, 0.0, 0.8]]
@@ -61,6 +62,9 @@ RANDOM: dict[str, Callable[[Any], Any]] = {
         horizon=20.0,
     ),
     "bootstrap": lambda rng: _bootstrap(rng),
+    "BetaGeoBetaBinom.simulate": lambda rng: BGBB.simulate(
+        np.arange(1.0, 40.0), rng=rng, horizon=5
+    ),
     "MigrationModel.simulate": lambda rng: MM.simulate([0, 1, 2, 3, 1, 1], 12, rng=rng),
     "MigrationModel.simulate_value": lambda rng: MM.simulate_value(
         [0, 1, 2, 3, 1], [10.0, 50.0, 5.0, 0.0], 0.1, 12, rng=rng
@@ -136,6 +140,7 @@ def _inputs() -> dict[str, np.ndarray]:
     sim = clv.simulate_bgnbd(PARAMS, rng.uniform(5.0, 60.0, 400), rng=rng)
     x, tx, T = (a.copy() for a in (sim.frequency, sim.recency, sim.T))  # writable inputs
     m = np.where(x > 0, rng.gamma(6.0, 5.0, x.size), 0.0)
+    discrete = BGBB.simulate(np.arange(1.0, 60.0), rng=rng)
     dates = np.datetime64("2000-01-01") + rng.integers(0, 300, 30).astype("timedelta64[D]")
     return {
         "x": x, "tx": tx, "T": T, "m": m, "t": np.array([1.0, 5.0, 39.0]),
@@ -147,6 +152,9 @@ def _inputs() -> dict[str, np.ndarray]:
         "start": np.array([0.25, 0.25, 0.25, 0.25]), "rewards": np.array([10.0, 50.0, 5.0, 0.0]),
         "paths": np.array([[0, 1, 1, 2, 1, 1], [0, 3, 3, 0, 1, 2], [1, 1, 2, 3, 0, 1]]),
         "tiers": rng.integers(0, 4, n),
+        "periods": rng.integers(1990, 2000, 30).astype(float),
+        "bx": np.array(discrete.frequency), "btx": np.array(discrete.recency),
+        "bn": np.array(discrete.T),
     }  # fmt: skip
 
 
@@ -164,6 +172,17 @@ CALLS: dict[str, Callable[[dict[str, np.ndarray]], Any]] = {
         d["x"], d["tx"], d["T"]),
     "BetaGeo.expected_purchases_new": lambda d: BG.expected_purchases_new(d["t"]),
     "BetaGeo.probability_of_purchases": lambda d: BG.probability_of_purchases(d["x"], d["T"]),
+    "BetaGeoBetaBinom.fit": lambda d: BGBB.fit(d["bx"], d["btx"], d["bn"], weights=d["bn"]),
+    "BetaGeoBetaBinom.probability_alive": lambda d: BGBB.probability_alive(
+        d["bx"], d["btx"], d["bn"]),
+    "BetaGeoBetaBinom.expected_purchases": lambda d: BGBB.expected_purchases(
+        d["t"][:, None], d["bx"], d["btx"], d["bn"]),
+    "BetaGeoBetaBinom.conditional_probability_of_purchases": lambda d: (
+        BGBB.conditional_probability_of_purchases(d["bx"], d["bn"], d["bx"], d["btx"], d["bn"])),
+    "BetaGeoBetaBinom.probability_of_purchases": lambda d: BGBB.probability_of_purchases(
+        d["bx"], d["bn"]),
+    "bgbb_histories": lambda d: clv.bgbb_histories(d["ids"], d["periods"], last_period=2001),
+    "DiscreteHistories": lambda d: clv.DiscreteHistories(d["bx"], d["btx"], d["bn"], d["bn"]),
     "GammaGamma.fit": lambda d: GG.fit(d["x"], d["m"]),
     "GammaGamma.expected_spend": lambda d: GG.expected_spend(d["x"], d["m"]),
     "spend_frequency_independence": lambda d: clv.spend_frequency_independence(d["x"], d["m"]),

@@ -17,12 +17,13 @@ __all__ = ["CLI_NAMES", "PURCHASE_MODELS", "purchase_model_class"]
 #: Purchase-model class name -> module that defines it.
 PURCHASE_MODELS: dict[str, str] = {
     "BetaGeo": "custvalue.clv.bgnbd",
+    "BetaGeoBetaBinom": "custvalue.clv.bgbb",
     "ModifiedBetaGeo": "custvalue.clv.mbgnbd",
     "ParetoNBD": "custvalue.clv.pareto_nbd",
 }
 
 #: Short names of ``custvalue score --model`` -> class name (continuous-time models only: the
-#: command summarises dated transactions).
+#: command summarises dated transactions; BG/BB needs period labels, see ``bgbb_histories``).
 CLI_NAMES: dict[str, str] = {
     "bgnbd": "BetaGeo",
     "mbgnbd": "ModifiedBetaGeo",

@@ -13,6 +13,8 @@ from typing import Any
 
 from custvalue.clv import (
     BetaGeo,
+    BetaGeoBetaBinom,
+    BetaGeoBetaBinomParams,
     BetaGeoParams,
     ModifiedBetaGeo,
     ModifiedBetaGeoParams,
@@ -37,4 +39,9 @@ CASES = [
     Case(BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426), time_unit="W"), T=39.0),
     Case(ModifiedBetaGeo(ModifiedBetaGeoParams(0.525, 6.183, 0.891, 1.614), time_unit="W"), T=39.0),
     Case(ParetoNBD(ParetoNBDParams(0.553, 10.578, 0.606, 11.669), time_unit="W"), T=39.0),
+    Case(
+        BetaGeoBetaBinom(BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783), time_unit="Y"),
+        T=6.0,
+        discrete=True,
+    ),
 ]

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from custvalue.clv.bgbb import (
+    BetaGeoBetaBinom,
+    BetaGeoBetaBinomParams,
+    DiscreteHistories,
+    bgbb_histories,
+)
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
 from custvalue.clv.comparison import ModelComparison, compare_models
 from custvalue.clv.gamma_gamma import (
@@ -27,8 +33,11 @@ from custvalue.frame import score
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
+    "BetaGeoBetaBinomParams",
     "BetaGeoParams",
     "BootstrapResult",
+    "DiscreteHistories",
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
@@ -42,6 +51,7 @@ __all__ = [
     "SpendFrequencyIndependence",
     "SpendModel",
     "TransactionModel",
+    "bgbb_histories",
     "bootstrap",
     "compare_models",
     "continuous_discount_rate",
