@@ -72,6 +72,31 @@ def test_example_fits_the_published_models(capsys: pytest.CaptureFixture[str]) -
     np.testing.assert_allclose(spend[table[:, 0] == 0], 35.17, atol=5e-3)
 
 
+@pytest.mark.parametrize(
+    ("name", "cls", "label"),
+    [("mbgnbd", "ModifiedBetaGeo", "MBG/NBD"), ("pnbd", "ParetoNBD", "Pareto/NBD")],
+)
+def test_model_option_fits_and_scores_with_the_chosen_model(
+    capsys: pytest.CaptureFixture[str], name: str, cls: str, label: str
+) -> None:
+    """--model NAME fits that model and its columns are that model's predictions."""
+    import custvalue.clv
+
+    code, out, err = run(["score", "--example", "--model", name, "--precision", "17"], capsys)
+    assert code == 0
+    model = getattr(custvalue.clv, cls).fit(load_cdnow_summary())
+    assert f"{label}: " in err
+    assert f"(log-likelihood {model.log_likelihood:.2f}, converged)" in err
+    table = np.array([r[1:] for r in read_csv(out)[1:]], dtype=float)
+    s = load_cdnow_summary()
+    np.testing.assert_allclose(
+        table[:, 4], model.probability_alive(s.frequency, s.recency, s.T), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        table[:, 5], model.expected_purchases(365.25 / 7, s.frequency, s.recency, s.T), rtol=1e-12
+    )
+
+
 def test_horizon_and_discount_rate_options(capsys: pytest.CaptureFixture[str]) -> None:
     def column(argv: list[str], name: str) -> np.ndarray:
         code, out, _ = run(["score", "--example", *argv], capsys)
@@ -199,6 +224,7 @@ def _bad(tmp_path: Path, text: str) -> str:
         ),
         (H + "1,2024-01-01,1\n", ["--time-unit", "fortnight"], ["--time-unit", "'fortnight'"]),
         (H + "1,2024-01-01,1\n", ["--example"], ["either", "--example"]),
+        (H + "1,2024-01-01,1\n", ["--model", "bgbb"], ["--model 'bgbb'", "bgnbd, mbgnbd, pnbd"]),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(
