@@ -1,4 +1,5 @@
-"""Customer-lifetime-value models: purchase (BG/NBD) and spend models, and simulators."""
+"""Customer-lifetime-value models: purchase (BG/NBD), spend and contractual-churn (sBG) models,
+and simulators."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from custvalue.clv.gamma_gamma import (
 )
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
+from custvalue.clv.sbg import (
+    RetentionCurve,
+    ShiftedBetaGeo,
+    ShiftedBetaGeoParams,
+    SimulatedLifetimes,
+)
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
 from custvalue.clv.value import (
     SpendModel,
@@ -30,7 +37,11 @@ __all__ = [
     "GammaGamma",
     "GammaGammaParams",
     "PurchaseModel",
+    "RetentionCurve",
+    "ShiftedBetaGeo",
+    "ShiftedBetaGeoParams",
     "SimulatedHistories",
+    "SimulatedLifetimes",
     "SpendFrequencyIndependence",
     "SpendModel",
     "TransactionModel",
