@@ -349,3 +349,16 @@ TIME_UNITS = ("D", "W", "M", "Y", "2W", "14D", "0.5D", "3M")
 def time_units() -> st.SearchStrategy[str]:
     """A time-unit label from :data:`TIME_UNITS`."""
     return st.sampled_from(TIME_UNITS)
+
+
+# --------------------------------------------------------------------------------------------
+# sBG contractual churn model (tests/clv/test_sbg.py)
+# --------------------------------------------------------------------------------------------
+
+
+@st.composite
+def sbg_params(draw: st.DrawFn, *, low: float = 1e-3, high: float = 1e3) -> tuple[float, float]:
+    """(alpha, beta) of a shifted-beta-geometric model, log-uniform between ``low`` and
+    ``high``."""
+    lo, hi = np.log(low), np.log(high)
+    return float(np.exp(draw(st.floats(lo, hi)))), float(np.exp(draw(st.floats(lo, hi))))

@@ -184,7 +184,7 @@ def _survivors(value: ArrayLike) -> FloatArray:
             "value(s)"
         )
     if not s[0] > 0:
-        raise InvalidInputError(f"survivors[0] (the cohort size) must be > 0; got {s[0]!r}")
+        raise InvalidInputError(f"survivors[0] (the cohort size) must be > 0; got {float(s[0])!r}")
     rising = np.zeros(s.shape, dtype=bool)
     rising[1:] = s[1:] > s[:-1]
     fail_at("survivors", "must not increase from one period to the next", s, rising)
@@ -601,7 +601,10 @@ class ShiftedBetaGeo(FittedModel):
         = (beta + n) / (alpha + beta + n) * 2F1(1, beta + n + 1; alpha + beta + n + 1;
         1 / (1 + d))``. Multiply by the net cash flow per period for the expected residual
         value. The hypergeometric function is evaluated by a continued fraction that stays
-        accurate for parameters up to 1e8 and tenures in the thousands.
+        accurate (1e-11 relative against mpmath) for parameters up to 1e8 and tenures in the
+        thousands; it needs about ``20 / sqrt(d)`` steps when ``alpha <~ 1``, so a tiny
+        ``d`` is slow (0.3 s per value at ``d = 1e-6``) and below ``d ~ 1e-7`` the step cap
+        leaves a relative error of about 1e-8.
 
         Parameters
         ----------
