@@ -383,3 +383,12 @@ def discrete_histories(
         rows.append((x, t_x, n))
     table = np.array(rows, dtype=np.float64).reshape(-1, 3)
     return table[:, 0], table[:, 1], table[:, 2]
+
+
+# sBG contractual churn model (tests/clv/test_sbg.py)
+@st.composite
+def sbg_params(draw: st.DrawFn, *, low: float = 1e-3, high: float = 1e3) -> tuple[float, float]:
+    """(alpha, beta) of a shifted-beta-geometric model, log-uniform between ``low`` and
+    ``high``."""
+    lo, hi = np.log(low), np.log(high)
+    return float(np.exp(draw(st.floats(lo, hi)))), float(np.exp(draw(st.floats(lo, hi))))

@@ -1,4 +1,5 @@
-"""Customer-lifetime-value models: purchase (BG/NBD) and spend models, and simulators."""
+"""Customer-lifetime-value models: purchase (BG/NBD), spend and contractual-churn (sBG) models,
+and simulators."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ from custvalue.clv.mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoParams
 from custvalue.clv.pareto_nbd import ParetoNBD, ParetoNBDParams
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
+from custvalue.clv.sbg import (
+    RetentionCurve,
+    ShiftedBetaGeo,
+    ShiftedBetaGeoParams,
+    SimulatedLifetimes,
+)
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd, simulate_pareto_nbd
 from custvalue.clv.value import (
     SpendModel,
@@ -47,7 +54,11 @@ __all__ = [
     "ParetoNBD",
     "ParetoNBDParams",
     "PurchaseModel",
+    "RetentionCurve",
+    "ShiftedBetaGeo",
+    "ShiftedBetaGeoParams",
     "SimulatedHistories",
+    "SimulatedLifetimes",
     "SpendFrequencyIndependence",
     "SpendModel",
     "TransactionModel",

@@ -9,7 +9,8 @@
 - :mod:`~custvalue.lifecycle.repurchase` and :mod:`~custvalue.lifecycle.repurchase_survey`: the
   service failure -> complaint -> resolution tree and survey posteriors;
   :mod:`~custvalue.lifecycle.tarp` the TARP preset; :mod:`~custvalue.lifecycle.recovery_link`
-  the link into the RECOVER -> RETAIN transition.
+  the link into the RECOVER -> RETAIN transition; :mod:`~custvalue.lifecycle.retention_link`
+  the churn out of RETAIN from a contractual (sBG) fit.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from custvalue.lifecycle.repurchase import (
     repurchase_intent,
 )
 from custvalue.lifecycle.repurchase_survey import IntentSummary, RepurchasePosterior
+from custvalue.lifecycle.retention_link import link_retention, retention_churn_probability
 from custvalue.lifecycle.stages import (
     ALLOWED_TRANSITIONS,
     ROUTING,
@@ -71,8 +73,10 @@ __all__ = [
     "estimate_migration",
     "intent_derivative_complaint_share",
     "link_recovery",
+    "link_retention",
     "recovery_what_if",
     "repurchase_intent",
+    "retention_churn_probability",
     "stage_history",
     "tarp_tree",
 ]
