@@ -546,7 +546,7 @@ class ShiftedBetaGeo(FittedModel):
         """
         tt = _periods(t, "t", 1)
         a, b = self._ab()
-        out: FloatArray = (b + tt - 1.0) / (a + b + tt - 1.0)
+        out: FloatArray = (b + (tt - 1.0)) / (a + b + (tt - 1.0))
         return out
 
     def retention_curve(self, periods: int) -> RetentionCurve:
