@@ -30,6 +30,10 @@ def _instances() -> dict[str, Any]:
         "SimulatedHistories": clv.simulate_bgnbd(
             clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426), np.full(5, 30.0), rng=0, horizon=10.0
         ),
+        "SimulatedLifetimes": clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(0.7, 1.2)).simulate(
+            5, 3, rng=0
+        ),
+        "RetentionCurve": clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(0.7, 1.2)).retention_curve(3),
         "Transactions": cli.Transactions(
             ids=("1", "2"),
             customer_code=np.array([0, 1]),
