@@ -192,7 +192,15 @@ def discounted_residual_lifetime(
     rest = ~at_one
     # one continued fraction per distinct (d, n): customer bases repeat tenures
     (du, bu), _, inverse = collapse_rows(d[rest], b[rest])
-    a_cf = alpha + bu  # 2F1(1, a + b'; a + 1; x) with a = alpha + B, b' = 1 - alpha
-    values = bu / a_cf * _hyp2f1_one(a_cf, np.full(bu.shape, 1.0 - alpha), 1.0 / (1.0 + du))
+    # E[theta | n] (1 + 1/d) < 1e-17: the first-order expansion of (1 + d) E[(1 - theta) /
+    # (d + theta)] in theta / d is exact in float64 (and the fraction would overflow there)
+    mean = alpha / (alpha + bu)
+    tiny = mean * (1.0 + 1.0 / du) < 1e-17
+    values = np.empty(bu.shape)
+    values[tiny] = (1.0 + du[tiny]) / du[tiny] * (1.0 - mean[tiny] * (1.0 + 1.0 / du[tiny]))
+    bc, dc = bu[~tiny], du[~tiny]
+    a_cf = alpha + bc  # 2F1(1, a + b'; a + 1; x) with a = alpha + B, b' = 1 - alpha
+    with np.errstate(over="ignore", invalid="ignore"):
+        values[~tiny] = bc / a_cf * _hyp2f1_one(a_cf, np.full(bc.shape, 1.0 - alpha), 1 / (1 + dc))
     out[rest] = values[inverse.reshape(-1)]
     return out

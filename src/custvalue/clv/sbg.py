@@ -623,7 +623,15 @@ class ShiftedBetaGeo(FittedModel):
         d = as_float_array(discount_rate, "discount_rate", lower=0)
         d, n = broadcast_arrays({"discount_rate": d, "periods_survived": _periods(
             periods_survived, "periods_survived")})  # fmt: skip
-        return kernels.discounted_residual_lifetime(d, *self._ab(), n)
+        out = kernels.discounted_residual_lifetime(d, *self._ab(), n)
+        fail_at(
+            "periods_survived",
+            "is too large for this discount_rate (the continued fraction overflows; such a "
+            "tenure is beyond any contract)",
+            n,
+            ~np.isfinite(out) & (d > 0),
+        )
+        return out
 
     def simulate(
         self, n_customers: int, n_periods: int, *, rng: np.random.Generator | int
