@@ -25,6 +25,7 @@ from custvalue.summary import CalibrationHoldout, CustomerSummary, calibration_h
 P = [[0.0, 0.6, 0.0, 0.4], [0.0, 0.8, 0.2, 0.0], [0.0, 0.3, 0.4, 0.3], [0, 0, 0, 1]]
 COUNTS = [[10, 30, 0, 60], [0, 80, 20, 0], [0, 15, 25, 10], [5, 0, 0, 95]]
 BG = clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)  # FHL 2005, CDNOW weeks
+SBG = clv.ShiftedBetaGeoParams(alpha=0.704, beta=1.182)  # FH 2007, "Regular"
 GG = clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44)  # Fader & Hardie 2013
 REVENUE = np.array([120.0, 80.0, 45.0, 30.0, 12.0, 9.0, 5.0, 0.0, 60.0, 20.0])
 
@@ -136,6 +137,9 @@ RESULTS: dict[type, Callable[[], Any]] = {
     lifecycle.IntentSummary: lambda: lifecycle.RepurchasePosterior.from_counts(
         [60, 9, 3, 4, 3], [52, 4, 3, 3, 1]
     ).summary(rng=0, n_draws=200),
+    clv.ShiftedBetaGeo: lambda: clv.ShiftedBetaGeo.fit_survivors([1000, 631, 468, 382, 326]),
+    clv.SimulatedLifetimes: lambda: clv.ShiftedBetaGeo(SBG).simulate(20, 6, rng=0),
+    clv.RetentionCurve: lambda: clv.ShiftedBetaGeo(SBG).retention_curve(8),
 }
 
 #: Results whose notebook table shows another tabular object than their own rows, and why:
@@ -169,6 +173,7 @@ NOT_RESULTS: dict[type, str] = {
     clv.ModifiedBetaGeoParams: "parameters",
     clv.FittedModelLike: "protocol",
     clv.PurchaseModel: "protocol",
+    clv.ShiftedBetaGeoParams: "parameters",
     clv.SpendModel: "protocol",
     clv.TransactionModel: "protocol",
     lifecycle.PAliveModel: "protocol",

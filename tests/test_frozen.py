@@ -35,6 +35,10 @@ def _instances() -> dict[str, Any]:
             [clv.BetaGeo.fit(datasets.load_cdnow_summary())],
             holdout=None,
         ),
+        "SimulatedLifetimes": clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(0.7, 1.2)).simulate(
+            5, 3, rng=0
+        ),
+        "RetentionCurve": clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(0.7, 1.2)).retention_curve(3),
         "Transactions": cli.Transactions(
             ids=("1", "2"),
             customer_code=np.array([0, 1]),

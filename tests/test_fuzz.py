@@ -57,6 +57,7 @@ CHEAP, MEDIUM, SLOW = 8, 2, 1
 BG = clv.BetaGeo(clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
 PNBD = clv.ParetoNBD(clv.ParetoNBDParams(r=0.553, alpha=10.578, s=0.606, beta=11.669))
 BGBB = clv.BetaGeoBetaBinom(clv.BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783))
+SBG = clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(alpha=0.704, beta=1.182))
 GG = clv.GammaGamma(clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
 MM = lifecycle.MigrationModel(
     [[0.1, 0.6, 0.0, 0.3], [0.0, 0.8, 0.2, 0.0], [0.0, 0.4, 0.3, 0.3], [0.2, 0.0, 0.0, 0.8]]
@@ -374,6 +375,30 @@ def _stage_history(d: Any) -> Any:
     return lifecycle.stage_history(log["customer_id"], log["date"], cutoffs, p_alive=BG)
 
 
+def _tenures(d: Any) -> tuple[Any, Any]:
+    """(t >= 1, periods survived >= 0) for the sBG methods, maybe adversarial."""
+    t = d.draw(arr(st.lists(st.integers(1, 400), min_size=1, max_size=6)))
+    return t, d.draw(arr(st.lists(st.integers(0, 10_000), min_size=1, max_size=6)))
+
+
+def _no_nan_nonneg(result: Any) -> None:
+    assert not np.isnan(result).any()
+    assert (result >= 0).all()
+
+
+def _sbg_call(method: Callable[..., Any], d: Any) -> Any:
+    t, n = _tenures(d)
+    return method(t, periods_survived=n)
+
+
+def _fit_sbg(d: Any) -> Any:
+    lifetime = d.draw(arr(st.lists(st.integers(1, 30), min_size=2, max_size=8)))
+    churned = d.draw(arr(st.lists(st.integers(0, 1), min_size=2, max_size=8)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CustValueWarning)  # e.g. nobody churned
+        return clv.ShiftedBetaGeo.fit(lifetime, churned)
+
+
 def _matrix(d: Any) -> Any:
     return d.draw(arr(stage_matrices().map(np.asarray)))
 
@@ -601,6 +626,17 @@ TARGETS: list[Target] = [
         ),
         lambda h: finite(h.weights),
     ),
+    # clv: sBG (contractual churn)
+    _t("ShiftedBetaGeo.fit", _fit_sbg, fitted, SLOW),
+    _t("ShiftedBetaGeo.survival", lambda d: _sbg_call(SBG.survival, d), prob),
+    _t("ShiftedBetaGeo.probability_churn", lambda d: _sbg_call(SBG.probability_churn, d), prob),
+    _t(
+        "ShiftedBetaGeo.discounted_expected_residual_lifetime",
+        lambda d: SBG.discounted_expected_residual_lifetime(
+            _scalar(d, st.floats(1e-3, 10.0)), periods_survived=_tenures(d)[1]
+        ),
+        _no_nan_nonneg,  # inf at discount_rate 0 when alpha <= 1 (documented)
+    ),
     # clv: Gamma-Gamma
     _t(
         "GammaGammaParams",
@@ -819,6 +855,16 @@ TARGETS: list[Target] = [
             unresolved_share=_scalar(d, st.just(0.5)),
         ),
         lambda t: prob(t.intent),
+    ),
+    _t(
+        "retention_churn_probability",
+        lambda d: np.asarray(lifecycle.retention_churn_probability(SBG, _tenures(d)[1])),
+        prob,
+    ),
+    _t(
+        "link_retention",
+        lambda d: lifecycle.link_retention(SBG, _migration(d), tenure=_tenures(d)[1]),
+        lambda m: prob(m.matrix),
     ),
     _t(
         "link_recovery",

@@ -97,6 +97,10 @@ def _objects() -> dict[str, Any]:
         "MoveGain": tree.gain("unresolved", "resolved_quickly", 0.01),
         "RepurchasePosterior": posterior,
         "IntentSummary": posterior.summary(rng=7, n_draws=200),
+        "ShiftedBetaGeo (fitted)": clv.ShiftedBetaGeo.fit_survivors(
+            [1000, 631, 468, 382, 326, 289, 262, 241], time_unit="Y"
+        ),
+        "ShiftedBetaGeo (from parameters)": clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(0.7, 1.2)),
     }
 
 
@@ -112,6 +116,8 @@ NAMES = [
     "StageAssignment", "StageHistory", "RepurchaseTree", "InclusiveResolution", "MoveGain",
     "RepurchasePosterior", "IntentSummary",
     "ParetoNBD (fitted)", "ParetoNBD (from parameters)",
+    "RepurchasePosterior", "IntentSummary", "ShiftedBetaGeo (fitted)",
+    "ShiftedBetaGeo (from parameters)",
 ]  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from custvalue.errors import ConvergenceWarning, InvalidInputError, InvalidTypeE
 PARAMS = clv.BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426)
 BG = clv.BetaGeo(PARAMS)
 BGBB = clv.BetaGeoBetaBinom(clv.BetaGeoBetaBinomParams(1.204, 0.750, 0.657, 2.783))
+SBG = clv.ShiftedBetaGeo(clv.ShiftedBetaGeoParams(alpha=0.704, beta=1.182))
 GG = clv.GammaGamma(clv.GammaGammaParams(p=6.25, q=3.74, gamma=15.44))
 MM = lifecycle.MigrationModel(
     [[0.1, 0.6, 0.0, 0.3], [0.0, 0.8, 0.2, 0.0], [0.0, 0.4, 0.3, 0.3], [0.2, 0.0, 0.0, 0.8]]
@@ -203,6 +204,11 @@ CALLS: dict[str, Callable[[dict[str, np.ndarray]], Any]] = {
         segments.rfm_scores(d["T"], d["x"] + 1, d["m"]), value=d["T"]),
     "check_transitions": lambda d: lifecycle.check_transitions(d["paths"][:, :-1],
                                                                d["paths"][:, 1:]),
+    "link_retention": lambda d: lifecycle.link_retention(
+        SBG, lifecycle.MigrationModel(d["matrix"]), tenure=d["x"]),
+    "retention_churn_probability": lambda d: lifecycle.retention_churn_probability(SBG, d["x"]),
+    "ShiftedBetaGeo.fit": lambda d: clv.ShiftedBetaGeo.fit(
+        d["x"] + 1, d["x"] % 2 == 0, weights=d["T"]),
     "link_recovery": lambda d: lifecycle.link_recovery(TREE, lifecycle.MigrationModel(d["matrix"])),
     "recovery_what_if": lambda d: lifecycle.recovery_what_if(
         lifecycle.MigrationModel(d["matrix"]), TREE, TREE_AFTER, d["rewards"], 0.1),

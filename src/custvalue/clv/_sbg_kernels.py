@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from custvalue._collapse import collapse_rows
+
 __all__ = [
     "discounted_residual_lifetime",
     "log_churn_probability",
@@ -68,8 +70,14 @@ def log_survival(t: ArrayLike, alpha: ArrayLike, beta: ArrayLike, n: ArrayLike =
     ``S(n + t) / S(n) = B(alpha, beta + n + t) / B(alpha, beta + n)``
     ``= (beta + n)_t / (alpha + beta + n)_t``.
     """
+    a = np.asarray(alpha, dtype=np.float64)
     b = np.asarray(beta, dtype=np.float64) + np.asarray(n, dtype=np.float64)
-    out: FloatArray = log_rising(b, t) - log_rising(np.asarray(alpha, dtype=np.float64) + b, t)
+    tt = np.asarray(t, dtype=np.float64)
+    # Two exact arrangements of the same four log-gammas; each keeps its terms small where it
+    # is used: (b)_t / (a + b)_t when alpha >= t, Gamma-ratio shifts by alpha when alpha < t.
+    by_t = log_rising(b, tt) - log_rising(a + b, tt)
+    by_alpha = log_rising(b, a) - log_rising(b + tt, a)
+    out: FloatArray = np.where(a < tt, by_alpha, by_t)
     return out
 
 
@@ -83,7 +91,7 @@ def log_churn_probability(
     a = np.asarray(alpha, dtype=np.float64)
     tt = np.asarray(t, dtype=np.float64)
     ab = a + np.asarray(beta, dtype=np.float64) + np.asarray(n, dtype=np.float64)
-    out: FloatArray = np.log(a) - np.log(ab + tt - 1.0) + log_survival(tt - 1.0, a, beta, n)
+    out: FloatArray = np.log(a) - np.log(ab + (tt - 1.0)) + log_survival(tt - 1.0, a, beta, n)
     return out
 
 
@@ -182,7 +190,17 @@ def discounted_residual_lifetime(
     at_one = d == 0.0
     out[at_one] = b[at_one] / (alpha - 1.0) if alpha > 1.0 else np.inf
     rest = ~at_one
-    br = b[rest]
-    a_cf = alpha + br  # 2F1(1, a + b'; a + 1; x) with a = alpha + B, b' = 1 - alpha
-    out[rest] = br / a_cf * _hyp2f1_one(a_cf, np.full(br.shape, 1.0 - alpha), 1.0 / (1.0 + d[rest]))
+    # one continued fraction per distinct (d, n): customer bases repeat tenures
+    (du, bu), _, inverse = collapse_rows(d[rest], b[rest])
+    # E[theta | n] (1 + 1/d) < 1e-17: the first-order expansion of (1 + d) E[(1 - theta) /
+    # (d + theta)] in theta / d is exact in float64 (and the fraction would overflow there)
+    mean = alpha / (alpha + bu)
+    tiny = mean * (1.0 + 1.0 / du) < 1e-17
+    values = np.empty(bu.shape)
+    values[tiny] = (1.0 + du[tiny]) / du[tiny] * (1.0 - mean[tiny] * (1.0 + 1.0 / du[tiny]))
+    bc, dc = bu[~tiny], du[~tiny]
+    a_cf = alpha + bc  # 2F1(1, a + b'; a + 1; x) with a = alpha + B, b' = 1 - alpha
+    with np.errstate(over="ignore", invalid="ignore"):
+        values[~tiny] = bc / a_cf * _hyp2f1_one(a_cf, np.full(bc.shape, 1.0 - alpha), 1 / (1 + dc))
+    out[rest] = values[inverse.reshape(-1)]
     return out

@@ -91,8 +91,24 @@ class ShiftedBetaGeoParams:
         return np.array([self.alpha, self.beta], dtype=np.float64)
 
 
-@attrs.frozen(eq=False)
-class SimulatedLifetimes:
+class _ArrayColumns:
+    """Mixin of the array results: every attrs field is a column of ``to_columns()``."""
+
+    CAPTION: ClassVar[str]
+
+    def to_columns(self) -> Columns:
+        """One row per entry: every attribute as a column."""
+        return freeze_columns(attrs.asdict(self, recurse=False))  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        return columns_html(self.to_columns(), self.CAPTION)
+
+    def __repr__(self) -> str:
+        return columns_repr(self, self.to_columns())
+
+
+@attrs.frozen(eq=False, repr=False)
+class SimulatedLifetimes(_ArrayColumns):
     """Subscriber lifetimes drawn from an sBG model (all arrays of shape ``(n,)``).
 
     Attributes
@@ -110,19 +126,11 @@ class SimulatedLifetimes:
     churned: BoolArray = attrs.field(converter=readonly_array)
     churn_probability: FloatArray = attrs.field(converter=readonly_array)
 
-    def to_columns(self) -> Columns:
-        """One row per simulated customer: every attribute as a column."""
-        return freeze_columns(attrs.asdict(self, recurse=False))
-
-    def _repr_html_(self) -> str:
-        return columns_html(self.to_columns(), "simulated subscriber lifetimes")
-
-    def __repr__(self) -> str:
-        return columns_repr(self, self.to_columns())
+    CAPTION: ClassVar[str] = "simulated subscriber lifetimes"
 
 
-@attrs.frozen(eq=False)
-class RetentionCurve:
+@attrs.frozen(eq=False, repr=False)
+class RetentionCurve(_ArrayColumns):
     """A cohort's survival and retention by period (:meth:`ShiftedBetaGeo.retention_curve`).
 
     Attributes
@@ -142,15 +150,7 @@ class RetentionCurve:
     retention_rate: FloatArray = attrs.field(converter=readonly_array)
     churn_probability: FloatArray = attrs.field(converter=readonly_array)
 
-    def to_columns(self) -> Columns:
-        """One row per period: every attribute as a column."""
-        return freeze_columns(attrs.asdict(self, recurse=False))
-
-    def _repr_html_(self) -> str:
-        return columns_html(self.to_columns(), "sBG retention curve")
-
-    def __repr__(self) -> str:
-        return columns_repr(self, self.to_columns())
+    CAPTION: ClassVar[str] = "sBG retention curve"
 
 
 def _periods(value: ArrayLike, name: str, lower: float = 0) -> FloatArray:
@@ -546,7 +546,7 @@ class ShiftedBetaGeo(FittedModel):
         """
         tt = _periods(t, "t", 1)
         a, b = self._ab()
-        out: FloatArray = (b + tt - 1.0) / (a + b + tt - 1.0)
+        out: FloatArray = (b + (tt - 1.0)) / (a + b + (tt - 1.0))
         return out
 
     def retention_curve(self, periods: int) -> RetentionCurve:
@@ -623,7 +623,15 @@ class ShiftedBetaGeo(FittedModel):
         d = as_float_array(discount_rate, "discount_rate", lower=0)
         d, n = broadcast_arrays({"discount_rate": d, "periods_survived": _periods(
             periods_survived, "periods_survived")})  # fmt: skip
-        return kernels.discounted_residual_lifetime(d, *self._ab(), n)
+        out = kernels.discounted_residual_lifetime(d, *self._ab(), n)
+        fail_at(
+            "periods_survived",
+            "is too large for this discount_rate (the continued fraction overflows; such a "
+            "tenure is beyond any contract)",
+            n,
+            ~np.isfinite(out) & (d > 0),
+        )
+        return out
 
     def simulate(
         self, n_customers: int, n_periods: int, *, rng: np.random.Generator | int
