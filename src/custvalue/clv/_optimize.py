@@ -121,11 +121,32 @@ def _hessian(
     return out
 
 
+def _rounding_scatter(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]], u: FloatArray, value: float
+) -> float:
+    """How far ``fun`` scatters by rounding around ``u``: the largest second difference of
+    ``fun`` over steps of 1e-9 in each log-parameter (the curvature adds ~1e-18 per unit).
+
+    Far out on a divergent ray the log-likelihood is a difference of huge terms (``r ln
+    alpha`` with ``r`` ~ 1e9), so it carries rounding of 1e-6 or more; near an honest optimum
+    this is ~1e-16 of its size.
+    """
+    scatter = 0.0
+    for i in range(u.size):
+        step = np.zeros(u.size)
+        step[i] = 1e-9
+        second = fun(u + step)[0] + fun(u - step)[0] - 2 * value
+        scatter = max(scatter, abs(second) / 2)
+    return scatter
+
+
 def _rises_or_stays_flat(
     fun: Callable[[FloatArray], tuple[float, FloatArray]],
     u: FloatArray,
     value: float,
     direction: FloatArray,
+    scatter: Callable[[], float],
+    stiff: list[tuple[float, FloatArray]],
 ) -> bool:
     """Whether the mean log-likelihood falls nowhere along ``u + t * direction``.
 
@@ -135,6 +156,14 @@ def _rises_or_stays_flat(
     at the bound) and must not fall by more than :data:`GRADIENT_TOLERANCE` per e-fold: it
     keeps increasing, or stays flat within the tolerance the gradient is held to. An honest
     optimum falls by about half its curvature per e-fold squared, at least about 1e-3.
+    A fall within rounding also counts as flat: ``scatter()`` (evaluated only when a point
+    falls further than the tolerance) is the rounding at ``u``, allowed to grow like the
+    parameters (``e^t``) and with a margin of 8.
+
+    The divergent valley is a straight line in log-parameters only asymptotically, and its
+    direction comes from a Hessian that is mostly rounding there, so a point that falls is
+    given up to two Newton steps across the valley along the ``stiff`` eigen-directions
+    (curvature, unit vector) before it counts: the likelihood is profiled, not sliced.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         room = np.where(
@@ -146,9 +175,21 @@ def _rises_or_stays_flat(
     if reach < 1e-3:  # blocked by the bound: the at-bound rule speaks for this direction
         return False
     for t in sorted({min(step, reach) for step in PROFILE_STEPS}):
-        f, _ = fun(np.clip(u + t * direction, -LOG_BOUND, LOG_BOUND))
-        if not f - value <= GRADIENT_TOLERANCE * t:  # also False for a non-finite f
-            return False
+        point = u + t * direction
+        f, g = fun(np.clip(point, -LOG_BOUND, LOG_BOUND))
+        for _ in range(2 if stiff else 0):  # Newton steps across the valley
+            if f - value <= GRADIENT_TOLERANCE * t or not np.all(np.isfinite(g)):
+                break
+            across = point - sum(float(g @ v) / lam * v for lam, v in stiff)
+            f_across, g_across = fun(np.clip(across, -LOG_BOUND, LOG_BOUND))
+            if not f_across < f:
+                break
+            point, f, g = across, f_across, g_across
+        fall = f - value
+        if fall <= GRADIENT_TOLERANCE * t:
+            continue
+        if not fall <= GRADIENT_TOLERANCE * t + 8 * math.exp(t) * scatter():
+            return False  # also for a non-finite value
     return True
 
 
@@ -174,12 +215,21 @@ def _divergent_directions(
         usable = False
     if not usable:
         eigval, eigvec = np.zeros(k), np.eye(k)
+    cache: list[float] = []
+
+    def scatter() -> float:
+        if not cache:
+            cache.append(_rounding_scatter(fun, u, value))
+        return cache[0]
+
+    stiff = [j for j in range(k) if eigval[j] >= FLAT_CURVATURE]
     found: list[FloatArray] = []
     for j in range(k):
         if j and eigval[j] >= FLAT_CURVATURE:
             break
         v = eigvec[:, j] / np.max(np.abs(eigvec[:, j]))
-        found.extend(d for d in (v, -v) if _rises_or_stays_flat(fun, u, value, d))
+        across = [(float(eigval[i]), eigvec[:, i]) for i in stiff if i != j]
+        found.extend(d for d in (v, -v) if _rises_or_stays_flat(fun, u, value, d, scatter, across))
     return found
 
 
@@ -189,8 +239,12 @@ def _divergence_problem(
     """The message naming the parameters that reached the bound or run off towards it."""
     ways: dict[int, set[str]] = {i: {"0" if u[i] < 0 else "infinity"} for i in hit}
     for d in directions:
-        for i in np.flatnonzero(np.abs(d) >= 0.5):
-            ways.setdefault(int(i), set()).add("infinity" if d[i] > 0 else "0")
+        for moving in np.flatnonzero(np.abs(d) >= 0.5).tolist():
+            ways.setdefault(moving, set()).add("infinity" if d[moving] > 0 else "0")
+    for i, way in ways.items():
+        if len(way) == 2 and abs(u[i]) >= FAR_LOG:
+            # flat both ways far out: it is running off the way it went
+            ways[i] = {"0" if u[i] < 0 else "infinity"}
     parts = []
     if hit:
         parts.append(
