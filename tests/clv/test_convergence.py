@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared_data import cdnow_master_path
+from shared_data import cdnow_master_summary
 
 from custvalue.clv import BetaGeo, BetaGeoParams, GammaGamma
 from custvalue.clv._optimize import (
@@ -27,7 +27,6 @@ from custvalue.clv._optimize import (
 )
 from custvalue.datasets import load_cdnow_summary
 from custvalue.errors import ConvergenceError, ConvergenceWarning
-from custvalue.summary import summarize_transactions
 
 # (label, fit, expected flags): degenerate data sets provoking each failure mode
 CASES: list[tuple[str, Callable[..., Any], dict[str, bool]]] = [
@@ -218,14 +217,7 @@ def test_honest_fits_far_out_are_not_flagged(recwarn: pytest.WarningsRecorder) -
 
 
 def test_cdnow_master_fits_converge() -> None:
-    path = cdnow_master_path()
-    if not path.exists():
-        pytest.skip(f"CDNOW master file not found at {path} (set CUSTVALUE_CDNOW_MASTER)")
-    raw = np.loadtxt(path, skiprows=1)
-    ymd = raw[:, 1].astype(np.int64)
-    months = (ymd // 10000 - 1970) * 12 + ymd // 100 % 100 - 1
-    dates = months.astype("datetime64[M]").astype("datetime64[D]") + (ymd % 100 - 1)
-    s = summarize_transactions(raw[:, 0].astype(np.int64), dates, raw[:, 3], time_unit="D")
+    s = cdnow_master_summary("D")
     bg = BetaGeo.fit(s.frequency, s.recency, s.T, strict=True)
     spends = s.monetary_value > 0
     gg = GammaGamma.fit(s.frequency[spends], s.monetary_value[spends], strict=True)
