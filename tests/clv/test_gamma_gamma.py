@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from shared_data import cdnow_master_path
+from shared_data import cdnow_master_summary
 from strategies import gamma_gamma_params, spend_histories
 
 from custvalue.clv.gamma_gamma import (
@@ -484,7 +484,6 @@ def test_only_nonpositive_repeat_buyers_is_a_clear_error() -> None:
 
 def test_cdnow_master_customer_10244_does_not_stop_the_pipeline() -> None:
     """The full CDNOW master file: customer 10244 bought again for a total of $0."""
-    from custvalue import summarize_transactions
     from custvalue.clv import (
         BetaGeo,
         customer_lifetime_value,
@@ -493,14 +492,7 @@ def test_cdnow_master_customer_10244_does_not_stop_the_pipeline() -> None:
     )
 
     # not bundled (1.8 MB); the exact treatment is also tested on simulated data above
-    path = cdnow_master_path()
-    if not path.exists():
-        pytest.skip(f"CDNOW master file not found at {path} (set CUSTVALUE_CDNOW_MASTER)")
-    raw = np.loadtxt(path, skiprows=1)
-    ymd = raw[:, 1].astype(np.int64)
-    months = (ymd // 10000 - 1970) * 12 + ymd // 100 % 100 - 1
-    dates = months.astype("datetime64[M]").astype("datetime64[D]") + (ymd % 100 - 1)
-    summary = summarize_transactions(raw[:, 0].astype(np.int64), dates, raw[:, 3], time_unit="W")
+    summary = cdnow_master_summary("W")
     assert summary.n_customers == 23570
     bad = np.flatnonzero((summary.frequency > 0) & (summary.monetary_value <= 0))
     assert summary.customer_id[bad].tolist() == [10244]

@@ -4,10 +4,19 @@ A model supplies its total log-likelihood and its analytic gradient with respect
 natural (positive) parameters. The driver optimises in log-parameters, polishes the optimum
 with Newton steps on a finite-difference Hessian of the analytic gradient, computes the
 observed-information covariance, and reports convergence honestly.
+
+Degenerate data (all customers alike, a single customer) put the supremum of the likelihood on
+the boundary of the parameter space: some parameters run off towards 0 or infinity along a
+ray on which the log-likelihood keeps creeping up. Where the optimizer stops on such a ray
+depends on rounding in the last bit (numpy 1.x and 2.x compute ``log`` differently by one ulp
+on AVX-512 machines, which is enough), and so would the gradient and Hessian checks. The
+driver therefore profiles the likelihood along its flattest directions beyond the returned
+point and reports a divergence whatever path the optimizer took.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import attrs
@@ -29,6 +38,16 @@ Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 LOG_BOUND = 23.0
 #: Convergence threshold on the gradient of the mean log-likelihood in log-parameters.
 GRADIENT_TOLERANCE = 1e-6
+#: A fit with a log-parameter beyond this (a parameter outside about 1e-4 to 1e4), or one that
+#: failed another check, is profiled for divergence; others pay nothing for the check (a
+#: divergent fit ends far out: the optimizer's tolerances take it many e-folds along the ray).
+FAR_LOG = math.log(1e4)
+#: Where a divergence profile evaluates the likelihood: e-folds beyond the returned point, of
+#: the parameter that moves most along the direction.
+PROFILE_STEPS = (1.0, 2.0, 4.0)
+#: Directions whose curvature of the mean log-likelihood (per e-fold squared) is below this are
+#: profiled (the flattest one always): honest fits curve by about 1e-3 or more per customer.
+FLAT_CURVATURE = 1e-2
 
 
 @attrs.frozen
@@ -47,9 +66,14 @@ class FitDiagnostics:
     gradient_norm
         Max-norm of the gradient of the *mean* log-likelihood in log-parameters at the optimum.
     at_bound
-        True if a parameter ended on the optimisation bound (about 1e-10 or 1e10).
+        True if the optimum is on the boundary of the parameter space: a parameter ended on
+        the optimisation bound (about 1e-10 or 1e10), or the log-likelihood keeps increasing
+        (or stays flat within the gradient tolerance) as some parameters move further towards
+        0 or infinity, so the data cannot identify them (e.g. all customers alike, or a single
+        customer). The message names the parameters and where they run off to.
     hessian_positive_definite
-        True if the observed information matrix is positive definite.
+        True if the observed information matrix is positive definite (False for a fit that
+        runs off to the boundary: the information vanishes along that direction there).
     penalizer
         Coefficient ``c`` of the L2 penalty ``c * sum(log(theta)^2)`` subtracted from the mean
         log-likelihood per customer during the fit (0: plain maximum likelihood). The reported
@@ -95,6 +119,150 @@ def _hessian(
         hess[:, i] = (fun(up)[1] - fun(down)[1]) / (2 * steps[i])
     out: FloatArray = 0.5 * (hess + hess.T)
     return out
+
+
+def _rounding_scatter(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]], u: FloatArray, value: float
+) -> float:
+    """How far ``fun`` scatters by rounding around ``u``: the largest second difference of
+    ``fun`` over steps of 1e-9 in each log-parameter (the curvature adds ~1e-18 per unit).
+
+    Far out on a divergent ray the log-likelihood is a difference of huge terms (``r ln
+    alpha`` with ``r`` ~ 1e9), so it carries rounding of 1e-6 or more; near an honest optimum
+    this is ~1e-16 of its size.
+    """
+    scatter = 0.0
+    for i in range(u.size):
+        step = np.zeros(u.size)
+        step[i] = 1e-9
+        second = fun(u + step)[0] + fun(u - step)[0] - 2 * value
+        scatter = max(scatter, abs(second) / 2)
+    return scatter
+
+
+def _rises_or_stays_flat(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]],
+    u: FloatArray,
+    value: float,
+    direction: FloatArray,
+    scatter: Callable[[], float],
+    stiff: list[tuple[float, FloatArray]],
+) -> bool:
+    """Whether the mean log-likelihood falls nowhere along ``u + t * direction``.
+
+    ``fun`` is minus the mean (penalized) log-likelihood in log-parameters and ``value`` its
+    value at ``u``; ``direction`` has max-norm 1, so ``t`` counts e-folds of the parameter that
+    moves most. The likelihood is evaluated at :data:`PROFILE_STEPS` (the last point stopping
+    at the bound) and must not fall by more than :data:`GRADIENT_TOLERANCE` per e-fold: it
+    keeps increasing, or stays flat within the tolerance the gradient is held to. An honest
+    optimum falls by about half its curvature per e-fold squared, at least about 1e-3.
+    A fall within rounding also counts as flat: ``scatter()`` (evaluated only when a point
+    falls further than the tolerance) is the rounding at ``u``, allowed to grow like the
+    parameters (``e^t``) and with a margin of 8.
+
+    The divergent valley is a straight line in log-parameters only asymptotically, and its
+    direction comes from a Hessian that is mostly rounding there, so a point that falls is
+    given up to two Newton steps across the valley along the ``stiff`` eigen-directions
+    (curvature, unit vector) before it counts: the likelihood is profiled, not sliced.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(
+            direction > 0,
+            (LOG_BOUND - u) / direction,
+            np.where(direction < 0, (-LOG_BOUND - u) / direction, np.inf),
+        )
+    reach = float(np.min(room))
+    if reach < 1e-3:  # blocked by the bound: the at-bound rule speaks for this direction
+        return False
+    for t in sorted({min(step, reach) for step in PROFILE_STEPS}):
+        point = u + t * direction
+        f, g = fun(np.clip(point, -LOG_BOUND, LOG_BOUND))
+        for _ in range(2 if stiff else 0):  # Newton steps across the valley
+            if f - value <= GRADIENT_TOLERANCE * t or not np.all(np.isfinite(g)):
+                break
+            across = point - sum(float(g @ v) / lam * v for lam, v in stiff)
+            f_across, g_across = fun(np.clip(across, -LOG_BOUND, LOG_BOUND))
+            if not f_across < f:
+                break
+            point, f, g = across, f_across, g_across
+        fall = f - value
+        if fall <= GRADIENT_TOLERANCE * t:
+            continue
+        if not fall <= GRADIENT_TOLERANCE * t + 8 * math.exp(t) * scatter():
+            return False  # also for a non-finite value
+    return True
+
+
+def _divergent_directions(
+    fun: Callable[[FloatArray], tuple[float, FloatArray]],
+    u: FloatArray,
+    value: float,
+    curvature: FloatArray,
+) -> list[FloatArray]:
+    """Directions (log-parameters, max-norm 1) along which the fit runs off to the boundary.
+
+    ``curvature`` is the Hessian of ``fun`` at ``u``. Its flattest eigenvector is followed both
+    ways, and so is every other one flatter than :data:`FLAT_CURVATURE`, with
+    :func:`_rises_or_stays_flat`; the axes stand in when the Hessian is not finite. At a
+    divergent point the Hessian is mostly rounding (the likelihood is a difference of huge
+    terms), which is why the likelihood itself is profiled instead of trusting it.
+    """
+    k = u.size
+    try:
+        eigval, eigvec = np.linalg.eigh(curvature)
+        usable = bool(np.all(np.isfinite(eigval)) and np.all(np.isfinite(eigvec)))
+    except np.linalg.LinAlgError:
+        usable = False
+    if not usable:
+        eigval, eigvec = np.zeros(k), np.eye(k)
+    cache: list[float] = []
+
+    def scatter() -> float:
+        if not cache:
+            cache.append(_rounding_scatter(fun, u, value))
+        return cache[0]
+
+    stiff = [j for j in range(k) if eigval[j] >= FLAT_CURVATURE]
+    found: list[FloatArray] = []
+    for j in range(k):
+        if j and eigval[j] >= FLAT_CURVATURE:
+            break
+        v = eigvec[:, j] / np.max(np.abs(eigvec[:, j]))
+        across = [(float(eigval[i]), eigvec[:, i]) for i in stiff if i != j]
+        found.extend(d for d in (v, -v) if _rises_or_stays_flat(fun, u, value, d, scatter, across))
+    return found
+
+
+def _divergence_problem(
+    names: Sequence[str], u: FloatArray, hit: list[int], directions: list[FloatArray]
+) -> str:
+    """The message naming the parameters that reached the bound or run off towards it."""
+    ways: dict[int, set[str]] = {i: {"0" if u[i] < 0 else "infinity"} for i in hit}
+    for d in directions:
+        for moving in np.flatnonzero(np.abs(d) >= 0.5).tolist():
+            ways.setdefault(moving, set()).add("infinity" if d[moving] > 0 else "0")
+    for i, way in ways.items():
+        if len(way) == 2 and abs(u[i]) >= FAR_LOG:
+            # flat both ways far out: it is running off the way it went
+            ways[i] = {"0" if u[i] < 0 else "infinity"}
+    parts = []
+    if hit:
+        parts.append(
+            f"parameter(s) {', '.join(names[i] for i in hit)} reached the bound "
+            f"exp(+-{LOG_BOUND:g})"
+        )
+    if directions:
+        moves = ", ".join(f"{names[i]} -> {' or '.join(sorted(ways[i]))}" for i in sorted(ways))
+        parts.append(
+            f"the log-likelihood keeps increasing, or stays flat within {GRADIENT_TOLERANCE:g} "
+            f"per customer and e-fold, as {moves}"
+        )
+    unidentified = ", ".join(names[i] for i in sorted(ways))
+    return (
+        "; ".join(parts) + ": the optimum is on the boundary of the parameter space, so the "
+        f"data cannot identify {unidentified} (e.g. all customers have the same history, or "
+        "there is a single customer)"
+    )
 
 
 def maximize_likelihood(
@@ -227,7 +395,7 @@ def _maximize(
     theta = np.exp(u)
     log_likelihood, _ = quiet(theta)
     gradient_norm = float(np.max(np.abs(grad))) if grad.size else 0.0
-    at_bound = bool(np.any(np.abs(u) >= LOG_BOUND - 1e-6))
+    hit = [int(i) for i in np.flatnonzero(np.abs(u) >= LOG_BOUND - 1e-6)]
 
     hess_nat = _hessian(quiet, theta, 1e-5 * theta)
     information = -hess_nat
@@ -239,6 +407,24 @@ def _maximize(
         positive_definite = bool(np.all(eig > 0) and np.all(np.isfinite(eig)))
     except np.linalg.LinAlgError:
         positive_definite = False
+
+    # Does the likelihood still rise (or stay flat) beyond the returned point, towards the
+    # boundary? Profiled only for fits that ended far out or failed a check already.
+    directions: list[FloatArray] = []
+    suspicious = (
+        hit
+        or not positive_definite
+        or not res.success
+        or gradient_norm >= GRADIENT_TOLERANCE
+        or bool(np.any(np.abs(u) >= FAR_LOG))
+    )
+    if suspicious and np.isfinite(value):
+        # Hessian of minus the mean penalized log-likelihood in log-parameters
+        curvature = scale * theta[:, None] * information * theta[None, :] + np.diag(grad)
+        directions = _divergent_directions(negative_mean, u, value, curvature)
+    at_bound = bool(hit or directions)
+    # at a supremum on the boundary the information vanishes along the divergent direction
+    positive_definite = positive_definite and not directions
     if positive_definite:
         covariance = np.asarray(np.linalg.inv(information), dtype=np.float64)
     else:
@@ -252,8 +438,7 @@ def _maximize(
     if gradient_norm >= GRADIENT_TOLERANCE:
         problems.append(f"the gradient norm at the optimum is {gradient_norm:.3g}")
     if at_bound:
-        hit = [n for n, v in zip(names, u, strict=True) if abs(v) >= LOG_BOUND - 1e-6]
-        problems.append(f"parameter(s) {', '.join(hit)} reached the bound exp(+-{LOG_BOUND:g})")
+        problems.append(_divergence_problem(names, u, hit, directions))
     if not positive_definite:
         problems.append(
             "the observed information is not positive definite, so standard errors are "
