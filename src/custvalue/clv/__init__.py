@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
 from custvalue.clv.comparison import ModelComparison, compare_models
+from custvalue.clv.evaluation import HoldoutReport, evaluate
 from custvalue.clv.gamma_gamma import (
     GammaGamma,
     GammaGammaParams,
@@ -30,6 +31,7 @@ __all__ = [
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
+    "HoldoutReport",
     "ModelComparison",
     "PurchaseModel",
     "SimulatedHistories",
@@ -41,6 +43,7 @@ __all__ = [
     "continuous_discount_rate",
     "customer_lifetime_value",
     "discounted_expected_transactions",
+    "evaluate",
     "lifetimes_customer_lifetime_value",
     "score",
     "simulate_bgnbd",

@@ -10,7 +10,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue._frames import accepts_data
-from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
+from custvalue._transactions import (
+    coerce_date_scalar,
+    coerce_dates,
+    coerce_ids,
+    repeat_purchase_days,
+)
 from custvalue._validation import as_count, as_float_array, as_scalar
 from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
 from custvalue.errors import InvalidInputError
@@ -168,19 +173,6 @@ def plot_probability_alive_matrix(
 
 
 # ------------------------------------------------------------------ calibration / holdout
-def _repeat_days(ids: NDArray[Any], days: NDArray[np.int64]) -> tuple[Any, Any]:
-    """Distinct purchase days after each customer's first day, and each customer's first day."""
-    _, code = np.unique(ids, return_inverse=True)
-    code = code.reshape(-1).astype(np.int64)
-    lo = int(np.min(days))
-    span = int(np.max(days)) - lo + 1
-    pairs = np.unique(code * span + (days - lo))
-    pair_code, pair_day = np.divmod(pairs, span)
-    first = np.ones(pairs.size, dtype=bool)
-    first[1:] = pair_code[1:] != pair_code[:-1]
-    return np.sort(pair_day[~first] + lo), pair_day[first] + lo
-
-
 @accepts_data("customer_id", "date")
 def plot_transaction_tracking(
     model: Any,
@@ -269,7 +261,7 @@ def plot_transaction_tracking(
         raise InvalidInputError(f"the log spans less than one time unit ({time_unit!r})")
     if not start <= cal_end <= end:
         raise InvalidInputError("calibration_end must lie within the dates of the log")
-    repeat, first = _repeat_days(ids, days)
+    repeat, first = repeat_purchase_days(ids, days)
     k = np.arange(1, n_periods + 1)
     cut = start + np.floor(k * unit).astype(np.int64) - 1  # last day (inclusive) of period k
     actual = np.searchsorted(repeat, cut, side="right").astype(np.float64)
