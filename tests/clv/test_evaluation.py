@@ -10,7 +10,10 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from scipy import stats
+from strategies import transaction_logs
 
 from custvalue import calibration_holdout_split, summarize_transactions
 from custvalue.clv import (
@@ -343,3 +346,28 @@ def test_period_grid_keeps_whole_periods() -> None:
     assert period_last_days(0, 13, 7.0).tolist() == [6, 13]
     assert period_last_days(0, 12, 7.0).tolist() == [6]
     assert period_last_days(0, 5, 7.0).tolist() == []
+
+
+@given(log=transaction_logs(), data=st.data())
+def test_report_agrees_with_the_log(log: dict[str, Any], data: st.DataObject) -> None:
+    first, end = log["date"].min(), log["observation_end"]
+    assume(end > first)
+    cal_end = first + np.timedelta64(data.draw(st.integers(0, int((end - first).astype(int)) - 1)))
+    split = calibration_holdout_split(
+        log["customer_id"], log["date"], calibration_end=cal_end, observation_end=end
+    )
+    report = evaluate(Poisson(_PoissonParams(0.1)), split, periods="D")
+    cal = split.calibration
+    n = cal.n_customers
+    # daily periods from the first purchase day to the end: the last one counts every repeat
+    # purchase day, calibration and holdout; the calibration periods count the calibration ones
+    assert report.tracking_last_day[-1] == end
+    assert report.tracking_actual[-1] == cal.frequency.sum() + split.holdout_frequency.sum()
+    assert report.tracking_actual[report.calibration_periods - 1] == cal.frequency.sum()
+    firsts = cal_end - cal.T.astype("timedelta64[D]")
+    ages = (report.tracking_last_day[:, None] - firsts[None, :]).astype(float)
+    np.testing.assert_allclose(report.tracking_expected, 0.1 * np.clip(ages, 0, None).sum(1))
+    assert report.to_columns("frequency")["n_customers"].sum() == n
+    assert report.histogram_actual.sum() == n
+    assert report.histogram_expected.sum() == pytest.approx(n)
+    assert HoldoutReport.from_json(report.to_json()).to_json() == report.to_json()

@@ -494,6 +494,9 @@ class HoldoutReport:
               (:attr:`aggregate_error_percent`, :attr:`mae`, :attr:`rmse`, :attr:`bias`,
               :attr:`correlation`, :attr:`tracking_mape`, :attr:`brier_score`,
               :attr:`chi_square`, :attr:`chi_square_df`, :attr:`chi_square_p_value`).
+
+            ``custvalue.frame.to_frame(report)`` gives the per-customer table as a DataFrame;
+            ``to_frame(report.to_columns(table))`` any other.
         """
         builders = {
             "customers": self._customers,
