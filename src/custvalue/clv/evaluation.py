@@ -558,12 +558,16 @@ class HoldoutReport:
 
 
 # ------------------------------------------------------------------ evaluate
-def _method(model: Any, name: str) -> Any:
+def _method(model: Any, name: str, argument: str = "model") -> Any:
     method = getattr(model, name, None)
     if not callable(method):
+        kind = (
+            "spend model (e.g. a GammaGamma)"
+            if argument == "spend_model"
+            else ("purchase model (e.g. a BetaGeo)")
+        )
         raise InvalidTypeError(
-            f"model must be a fitted purchase model with a {name}() method (e.g. a BetaGeo); "
-            f"got {type(model).__name__}"
+            f"{argument} must be a fitted {kind} with a {name}() method; got {type(model).__name__}"
         )
     return method
 
@@ -655,13 +659,18 @@ def evaluate(
             raise InvalidInputError(
                 "spend_model needs amounts: calibration_holdout was split without monetary"
             )
-        spend = _method(spend_model, "expected_spend")(x, cal.monetary_value)
+        spend = _method(spend_model, "expected_spend", "spend_model")(x, cal.monetary_value)
         predicted_spend = predicted * np.asarray(spend, dtype=np.float64)
         actual_spend = calibration_holdout.holdout_spend
     histogram = expected_frequency_histogram(_method(model, "probability_of_purchases"), age)
 
     unit = cal.time_unit if periods is None else periods
-    period_days = time_unit_days(unit)
+    try:
+        period_days = time_unit_days(unit)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"periods: {exc}") from None
+    except InvalidTypeError as exc:
+        raise InvalidTypeError(f"periods: {exc}") from None
     end = int(calibration_holdout.observation_end.astype(np.int64))
     cal_end = int(calibration_holdout.calibration_end.astype(np.int64))
     start = end - per_day.size + 1
