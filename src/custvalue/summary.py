@@ -12,7 +12,10 @@ Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` 
   one customer on one day count as one purchase whose amount is the sum of the day's amounts.
 - ``observation_end`` is a day, inclusive: purchases on that day count, later ones are ignored,
   and ``T = observation_end - first purchase day``. A customer whose first purchase is on
-  ``observation_end`` has ``T = 0``.
+  ``observation_end`` has ``T = 0``. This is the right age for day-resolution data (purchases
+  later on the first day merge into the first one; derivation and simulation in
+  ``docs/math.md``, "Ages at day resolution"), and the tracking curve of
+  :func:`custvalue.clv.evaluate` uses it too.
 - Durations are then expressed in ``time_unit`` (see :func:`time_unit_days`): a unit is a
   *length* of time, not a calendar bucket, so the weekly summary is the daily one divided by 7.
 - Customer ids are returned sorted; integer ids stay ``int64``, all others become strings
