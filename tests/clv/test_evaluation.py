@@ -318,6 +318,10 @@ def test_aggregate_error_is_zero_on_data_from_the_model() -> None:
     assert abs(z) < 4, z
     se_percent = 100 * se_total / report.actual_purchases.sum()
     assert abs(report.aggregate_error_percent) < 4 * se_percent
+    # the check has power: a model with the wrong dropout (b 2.43 -> 1.5) is far off
+    wrong = evaluate(BetaGeo(attrs.evolve(PARAMS, b=1.5), time_unit="W"), split)
+    resid = wrong.predicted_purchases - wrong.actual_purchases
+    assert abs(resid.sum() / (resid.std() * math.sqrt(n))) > 6
 
 
 def test_bad_input_is_named() -> None:
