@@ -52,6 +52,11 @@ def _split() -> CalibrationHoldout:
     )  # fmt: skip
 
 
+def _holdout_report() -> clv.HoldoutReport:
+    split = _split()
+    return clv.evaluate(clv.BetaGeo.fit(split.calibration), split)
+
+
 def _rfm() -> segments.RFMScores:
     s = load_cdnow_summary()
     return segments.rfm_scores(
@@ -109,6 +114,7 @@ RESULTS: dict[type, Callable[[], Any]] = {
     clv.ModelComparison: lambda: clv.compare_models(
         {"BG/NBD": _fit_bg(), "BG/NBD, penalized": _fit_bg(penalizer=0.05)}
     ),
+    clv.HoldoutReport: _holdout_report,
     clv.SpendFrequencyIndependence: lambda: clv.spend_frequency_independence(
         load_cdnow_summary().frequency, load_cdnow_summary().monetary_value
     ),

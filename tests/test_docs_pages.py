@@ -86,6 +86,21 @@ def _history(figure: Any) -> None:
     assert np.all((p > 0) & (p <= 1))
 
 
+def _holdout_by_frequency(figure: Any) -> None:
+    ax = _ax(figure)
+    _, actual = _line(ax, "actual")
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == "7+"
+    assert actual[0] == pytest.approx(334 / 1411)  # CDNOW: 334 holdout purchases of the 1,411
+
+
+def _alive_calibration(figure: Any) -> None:
+    ax = _ax(figure)
+    p, share = _line(ax, "observed")
+    assert p.size == 10
+    assert np.all(np.diff(p) >= 0)
+    assert np.all((share >= 0) & (share <= 1))
+
+
 def _lorenz(figure: Any) -> None:
     ax = _ax(figure)
     x, y = _line(ax, "Lorenz curve")
@@ -136,6 +151,8 @@ CHECKS = {
     "frequency_recency_matrix": lambda f: _matrix(f, None),
     "probability_alive_matrix": lambda f: _matrix(f, 1.0),
     "probability_alive_history": _history,
+    "holdout_by_frequency": _holdout_by_frequency,
+    "probability_alive_calibration": _alive_calibration,
     "lorenz_curve": _lorenz,
     "customer_pyramid": _pyramid,
     "stage_flow": _stage_flow,

@@ -191,6 +191,33 @@ def _split_call(d: Any) -> Any:
     )
 
 
+def _evaluate_call(d: Any) -> Any:
+    # a valid split (the split has its own target), then evaluate's own arguments fuzzed
+    log = d.draw(transaction_logs(max_rows=15))
+    first = log["date"].min()
+    end = max(log["observation_end"], first + np.timedelta64(1, "D"))
+    offset = d.draw(st.integers(0, int((end - first).astype(int)) - 1))
+    split = custvalue.calibration_holdout_split(
+        log["customer_id"],
+        log["date"],
+        log["monetary"],
+        calibration_end=first + np.timedelta64(offset, "D"),
+        observation_end=end,
+    )
+    valid = st.sampled_from(["D", "W", "M", "2D", "h", "3Y", None])
+    periods = d.draw(st.one_of(valid, valid, valid, adversarial_scalars()))
+    model = d.draw(st.sampled_from([BG, BG, BG, attrs.evolve(BG, time_unit="W"), object()]))
+    spend = d.draw(st.sampled_from([None, GG, GG, object()]))
+    return clv.evaluate(model, split, spend_model=spend, periods=periods)
+
+
+def _evaluate_check(report: Any) -> None:
+    finite(report)
+    assert np.all(np.asarray(report.predicted_purchases) >= 0)
+    assert np.all(np.diff(report.tracking_actual) >= 0)
+    assert report.histogram_actual.sum() == report.n_customers
+
+
 def _summary_check(s: Any) -> None:
     for name in ("frequency", "recency", "T", "monetary_value"):
         if getattr(s, name) is None:  # no monetary column given
@@ -529,6 +556,7 @@ TARGETS: list[Target] = [
     # custvalue
     _t("summarize_transactions", _summary_call, _summary_check, MEDIUM),
     _t("calibration_holdout_split", _split_call, _split_check, MEDIUM),
+    _t("evaluate", _evaluate_call, _evaluate_check, MEDIUM),
     _t(
         "time_unit_days",
         lambda d: custvalue.time_unit_days(

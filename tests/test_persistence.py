@@ -52,6 +52,7 @@ def _objects() -> dict[str, Any]:
         log.customer_id[keep], log.date[keep], log.amount[keep],
         calibration_end=datasets.CDNOW_CALIBRATION_END, time_unit="W",
     )  # fmt: skip
+    bg_weeks = clv.BetaGeo(clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426))  # CDNOW, weeks
     history = lifecycle.stage_history(
         log.customer_id[keep], log.date[keep], np.array(["1997-06-30", "1997-12-31"],
         dtype="datetime64[D]"), p_alive=bg,
@@ -76,6 +77,8 @@ def _objects() -> dict[str, Any]:
         "BootstrapResult": clv.bootstrap(clv.GammaGamma, x, m, n_resamples=3, rng=0),
         "CustomerSummary": small,
         "CalibrationHoldout": split,
+        "HoldoutReport": clv.evaluate(bg_weeks, split),
+        "HoldoutReport (with spend)": clv.evaluate(bg_weeks, split, spend_model=gg, periods="D"),
         "RFMScores": rfm,
         "SegmentMap": segments.RF_SEGMENT_MAP,
         "Segmentation (RFM)": segments.rfm_segments(rfm),
@@ -109,7 +112,8 @@ NAMES = [
     "BetaGeoBetaBinom (fitted)", "BetaGeoBetaBinom (from parameters)", "GammaGamma (fitted)",
     "GammaGamma (from parameters)", "SpendFrequencyIndependence", "BootstrapResult",
     "CustomerSummary",
-    "CalibrationHoldout", "RFMScores", "SegmentMap", "Segmentation (RFM)", "SegmentTable",
+    "CalibrationHoldout", "HoldoutReport", "HoldoutReport (with spend)",
+    "RFMScores", "SegmentMap", "Segmentation (RFM)", "SegmentTable",
     "Segmentation (value classes)", "CustomerPyramid", "LorenzCurve",
     "Segmentation (loyalty ladder)", "MigrationModel", "StageValue",
     "StageValue (finite horizon)", "AbsorbingFacts", "WhatIf", "MigrationEstimate",

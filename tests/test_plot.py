@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -348,3 +349,77 @@ def test_default_axes_and_bad_axes() -> None:
             )
     finally:
         plt.close(fig)
+
+
+def _holdout_report() -> Any:
+    from custvalue import calibration_holdout_split
+    from custvalue.clv import evaluate
+
+    log = load_cdnow_sample()
+    split = calibration_holdout_split(
+        log.customer_id, log.date, calibration_end="1997-09-30", time_unit="W"
+    )
+    return evaluate(BG, split)
+
+
+def test_holdout_plots_draw_the_report(tmp_path: Path) -> None:
+    report = _holdout_report()
+    fig, axes = plt.subplots(2, 2, figsize=(8, 6))
+    try:
+        a1, a2, a3, a4 = axes.ravel()
+        cp.plot_holdout_by_frequency(report, ax=a1)
+        actual, model = a1.get_lines()
+        freq = report.to_columns("frequency")
+        np.testing.assert_array_equal(actual.get_ydata(), freq["mean_actual"])
+        np.testing.assert_array_equal(model.get_ydata(), freq["mean_predicted"])
+        assert [t.get_text() for t in a1.get_xticklabels()][-1] == "7+"
+        cp.plot_transaction_tracking(report, kind="incremental", ax=a2)
+        actual, model, cal = a2.get_lines()
+        track = report.to_columns("tracking")
+        np.testing.assert_allclose(actual.get_ydata(), track["actual"])
+        np.testing.assert_allclose(model.get_ydata(), track["expected"])
+        # the calibration customers are all of CDNOW's (all first purchases in the calibration)
+        assert np.asarray(cal.get_xdata())[0] == pytest.approx(273 / 7)
+        cp.plot_repeat_purchase_histogram(report, ax=a3)
+        bars_actual, bars_model = _bars(a3)
+        np.testing.assert_array_equal(
+            [b.get_height() for b in bars_model], report.histogram_expected
+        )
+        np.testing.assert_array_equal(
+            [b.get_height() for b in bars_actual], report.histogram_actual
+        )
+        cp.plot_probability_alive_calibration(report, ax=a4)
+        observed, diagonal = a4.get_lines()
+        assert diagonal.get_label() == "perfect"
+        table = report.to_columns("calibration")
+        np.testing.assert_array_equal(observed.get_xdata(), table["mean_probability_alive"])
+        np.testing.assert_array_equal(observed.get_ydata(), table["share_with_holdout_purchase"])
+        assert "Brier" in a4.get_title()
+        fig.savefig(tmp_path / "holdout.png", dpi=60)
+        assert (tmp_path / "holdout.png").stat().st_size > 5_000
+    finally:
+        plt.close(fig)
+
+
+def test_tracking_from_the_report_equals_tracking_from_the_log(ax: Axes) -> None:
+    report = _holdout_report()
+    log = load_cdnow_sample()
+    cp.plot_transaction_tracking(BG, log.customer_id, log.date, calibration_end="1997-09-30", ax=ax)
+    actual, model, _ = ax.get_lines()
+    # CDNOW's cohort is acquired in the calibration period: both give the same curves
+    np.testing.assert_array_equal(actual.get_ydata(), report.tracking_actual)
+    np.testing.assert_allclose(model.get_ydata(), report.tracking_expected, rtol=1e-12)
+
+
+def test_holdout_plots_refuse_other_input(ax: Axes) -> None:
+    report = _holdout_report()
+    with pytest.raises(InvalidTypeError, match="HoldoutReport"):
+        cp.plot_holdout_by_frequency(BG, ax=ax)
+    with pytest.raises(InvalidTypeError, match="HoldoutReport"):
+        cp.plot_probability_alive_calibration(object(), ax=ax)
+    with pytest.raises(InvalidInputError, match="omitted with a HoldoutReport"):
+        cp.plot_transaction_tracking(report, calibration_end="1997-09-30", ax=ax)
+    with pytest.raises(InvalidInputError, match="required with a model"):
+        cp.plot_transaction_tracking(BG, ax=ax)
+    with pytest.raises(InvalidInputError, match="omitted with a HoldoutReport"):
+        cp.plot_repeat_purchase_histogram(report, [1, 2], ax=ax)

@@ -254,6 +254,7 @@ NO_ARRAYS = {
     "compare_models": "fitted models and a CalibrationHoldout, no caller arrays",
     "allowed_matrix": "no input",
     "tarp_tree": "scalar rates",
+    "evaluate": "a CalibrationHoldout, whose arrays are read-only copies",
     "score": "DataFrame adapter: tests/test_frame.py checks the caller's frame is unchanged",
 }
 

@@ -47,6 +47,7 @@ __all__ = [
     "coerce_ids",
     "group_purchase_days",
     "parse_iso_days",
+    "repeat_purchase_days",
 ]
 
 IntArray = NDArray[np.int64]
@@ -624,3 +625,17 @@ def group_purchase_days(
         total=total,
         repeat_total=repeat_total,
     )
+
+
+def repeat_purchase_days(ids: NDArray[Any], days: IntArray) -> tuple[IntArray, IntArray]:
+    """Sorted days of every repeat purchase day (distinct (customer, day) pairs after each
+    customer's first day), and each customer's first purchase day (ids in sorted order)."""
+    _, code = np.unique(ids, return_inverse=True)
+    code = code.reshape(-1).astype(np.int64)
+    lo = int(np.min(days))
+    span = int(np.max(days)) - lo + 1
+    pairs = np.unique(code * span + (days - lo))
+    pair_code, pair_day = np.divmod(pairs, span)
+    first = np.ones(pairs.size, dtype=bool)
+    first[1:] = pair_code[1:] != pair_code[:-1]
+    return np.sort(pair_day[~first] + lo), pair_day[first] + lo

@@ -12,7 +12,10 @@ Conventions (the same as ``lifetimes.utils.summary_data_from_transaction_data`` 
   one customer on one day count as one purchase whose amount is the sum of the day's amounts.
 - ``observation_end`` is a day, inclusive: purchases on that day count, later ones are ignored,
   and ``T = observation_end - first purchase day``. A customer whose first purchase is on
-  ``observation_end`` has ``T = 0``.
+  ``observation_end`` has ``T = 0``. This is the right age for day-resolution data (purchases
+  later on the first day merge into the first one; derivation and simulation in
+  ``docs/math.md``, "Ages at day resolution"), and the tracking curve of
+  :func:`custvalue.clv.evaluate` uses it too.
 - Durations are then expressed in ``time_unit`` (see :func:`time_unit_days`): a unit is a
   *length* of time, not a calendar bucket, so the weekly summary is the daily one divided by 7.
 - Customer ids are returned sorted; integer ids stay ``int64``, all others become strings
@@ -47,6 +50,7 @@ from custvalue._transactions import (
     coerce_dates,
     coerce_ids,
     group_purchase_days,
+    repeat_purchase_days,
 )
 from custvalue._validation import as_float_array, fail_at, readonly_array
 from custvalue.errors import InvalidInputError
@@ -114,6 +118,10 @@ def _holdout_frequency(value: Any) -> IntArray:
 
 def _holdout_spend(value: Any) -> FloatArray | None:
     return None if value is None else _float_array(value, "holdout_spend")
+
+
+def _repeat_per_day(value: Any) -> IntArray | None:
+    return None if value is None else _count_array(value, "repeat_purchases_per_day")
 
 
 def check_fittable(
@@ -369,12 +377,21 @@ class CalibrationHoldout:
         Total amount spent in the holdout period, or ``None`` without amounts.
     observation_end
         Last day of the holdout period (inclusive), ``numpy.datetime64[D]``.
+    repeat_purchases_per_day
+        Repeat purchase days of the calibration customers on each day, calibration and holdout
+        together, from the first customer's first purchase day through ``observation_end``
+        (``int64``; a customer's first purchase day is not a repeat purchase), or ``None``
+        (a split built without the log). The actual series of the tracking curve of
+        :func:`custvalue.clv.evaluate`.
     """
 
     calibration: CustomerSummary
     holdout_frequency: IntArray = attrs.field(converter=_holdout_frequency)
     holdout_spend: FloatArray | None = attrs.field(converter=_holdout_spend)
     observation_end: np.datetime64 = attrs.field(converter=_observation_end)
+    repeat_purchases_per_day: IntArray | None = attrs.field(
+        default=None, converter=_repeat_per_day, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         n = self.calibration.n_customers
@@ -419,6 +436,9 @@ class CalibrationHoldout:
             if self.holdout_spend is None
             else _persist.encode_array(self.holdout_spend),
             "observation_end": str(self.observation_end),
+            "repeat_purchases_per_day": None
+            if self.repeat_purchases_per_day is None
+            else _persist.encode_array(self.repeat_purchases_per_day),
         }
         return _persist.dumps("CalibrationHoldout", payload)
 
@@ -428,6 +448,7 @@ class CalibrationHoldout:
         where = "CalibrationHoldout"
         payload = _persist.loads(text, where)
         spend = payload.get("holdout_spend")
+        per_day = payload.get("repeat_purchases_per_day")
         calibration = CustomerSummary._from_payload(
             _persist.require(payload, "calibration", dict, where)
         )
@@ -439,6 +460,9 @@ class CalibrationHoldout:
                 if spend is None
                 else _persist.decode_array(spend, "holdout_spend"),
                 observation_end=_persist.require(payload, "observation_end", str, where),
+                repeat_purchases_per_day=None
+                if per_day is None
+                else _persist.decode_array(per_day, "repeat_purchases_per_day"),
             )
 
     def to_columns(self) -> Columns:
@@ -783,9 +807,13 @@ def calibration_holdout_split(
         holdout_frequency[pos[known]] = groups.n_days[known]
         if holdout_spend is not None and groups.total is not None:
             holdout_spend[pos[known]] = groups.total[known]
+    ever = (days <= end) & np.isin(ids, calibration.customer_id)
+    repeat, first = repeat_purchase_days(ids[ever], days[ever])
+    start = int(first.min())
     return CalibrationHoldout(
         calibration=calibration,
         holdout_frequency=holdout_frequency,
         holdout_spend=holdout_spend,
         observation_end=np.datetime64(end, "D"),
+        repeat_purchases_per_day=np.bincount(repeat - start, minlength=end - start + 1),
     )

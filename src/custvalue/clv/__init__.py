@@ -11,6 +11,7 @@ from custvalue.clv.bgbb import (
 )
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
 from custvalue.clv.comparison import ModelComparison, compare_models
+from custvalue.clv.evaluation import HoldoutReport, evaluate
 from custvalue.clv.gamma_gamma import (
     GammaGamma,
     GammaGammaParams,
@@ -48,6 +49,7 @@ __all__ = [
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
+    "HoldoutReport",
     "ModelComparison",
     "ModifiedBetaGeo",
     "ModifiedBetaGeoParams",
@@ -68,6 +70,7 @@ __all__ = [
     "continuous_discount_rate",
     "customer_lifetime_value",
     "discounted_expected_transactions",
+    "evaluate",
     "lifetimes_customer_lifetime_value",
     "score",
     "simulate_bgnbd",

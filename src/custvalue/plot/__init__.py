@@ -7,6 +7,9 @@ plots compose with the rest of matplotlib. Inputs are numpy arrays and custvalue
   :func:`plot_probability_alive_matrix`, :func:`plot_transaction_tracking` (calibration vs
   holdout, cumulative or per period), :func:`plot_repeat_purchase_histogram`,
   :func:`plot_probability_alive_history`.
+- Holdout report (:func:`custvalue.clv.evaluate`): :func:`plot_holdout_by_frequency`,
+  :func:`plot_transaction_tracking`, :func:`plot_repeat_purchase_histogram`,
+  :func:`plot_probability_alive_calibration` draw from the report.
 - Segments: :func:`plot_lorenz_curve`, :func:`plot_customer_pyramid`.
 - Lifecycle: :func:`plot_transition_heatmap`, :func:`plot_stage_flow`,
   :func:`plot_repurchase_tree`.
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 from custvalue.plot._clv import (
     plot_frequency_recency_matrix,
+    plot_holdout_by_frequency,
+    plot_probability_alive_calibration,
     plot_probability_alive_history,
     plot_probability_alive_matrix,
     plot_repeat_purchase_histogram,
@@ -34,7 +39,9 @@ from custvalue.plot._segments import (
 __all__ = [
     "plot_customer_pyramid",
     "plot_frequency_recency_matrix",
+    "plot_holdout_by_frequency",
     "plot_lorenz_curve",
+    "plot_probability_alive_calibration",
     "plot_probability_alive_history",
     "plot_probability_alive_matrix",
     "plot_repeat_purchase_histogram",

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from custvalue._frames import accepts_data
-from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
+from custvalue._transactions import (
+    coerce_date_scalar,
+    coerce_dates,
+    coerce_ids,
+    repeat_purchase_days,
+)
 from custvalue._validation import as_count, as_float_array, as_scalar
 from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
-from custvalue.errors import InvalidInputError
+from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.plot._common import Axes, FloatArray, axes_or_current, model_method
 from custvalue.summary import CustomerSummary, time_unit_days, time_unit_label
 from custvalue.time_units import Duration, TimeUnit
 
+if TYPE_CHECKING:
+    from custvalue.clv.evaluation import HoldoutReport
+
 __all__ = [
     "plot_frequency_recency_matrix",
+    "plot_holdout_by_frequency",
+    "plot_probability_alive_calibration",
     "plot_probability_alive_history",
     "plot_probability_alive_matrix",
     "plot_repeat_purchase_histogram",
@@ -168,26 +178,42 @@ def plot_probability_alive_matrix(
 
 
 # ------------------------------------------------------------------ calibration / holdout
-def _repeat_days(ids: NDArray[Any], days: NDArray[np.int64]) -> tuple[Any, Any]:
-    """Distinct purchase days after each customer's first day, and each customer's first day."""
-    _, code = np.unique(ids, return_inverse=True)
-    code = code.reshape(-1).astype(np.int64)
-    lo = int(np.min(days))
-    span = int(np.max(days)) - lo + 1
-    pairs = np.unique(code * span + (days - lo))
-    pair_code, pair_day = np.divmod(pairs, span)
-    first = np.ones(pairs.size, dtype=bool)
-    first[1:] = pair_code[1:] != pair_code[:-1]
-    return np.sort(pair_day[~first] + lo), pair_day[first] + lo
+def _report(value: Any) -> HoldoutReport | None:
+    from custvalue.clv.evaluation import HoldoutReport
+
+    return value if isinstance(value, HoldoutReport) else None
+
+
+def _draw_tracking(
+    axes: Axes,
+    actual: FloatArray,
+    expected: FloatArray,
+    calibration_x: float,
+    start: int,
+    time_unit: str,
+    kind: str,
+) -> Axes:
+    if kind == "incremental":
+        actual = np.diff(actual, prepend=0.0)
+        expected = np.diff(expected, prepend=0.0)
+    k = np.arange(1, actual.size + 1)
+    axes.plot(k, actual, color="black", label="actual")
+    axes.plot(k, expected, color="tab:blue", linestyle="--", label="model")
+    axes.axvline(calibration_x, color="grey", linestyle=":", label="calibration end")
+    axes.set_xlabel(f"time since {np.datetime64(start, 'D')} ({time_unit_label(time_unit)})")
+    axes.set_ylabel("repeat transactions" + (" (cumulative)" if kind == "cumulative" else ""))
+    axes.set_title(f"Tracking {kind} repeat transactions")
+    axes.legend()
+    return axes
 
 
 @accepts_data("customer_id", "date")
 def plot_transaction_tracking(
     model: Any,
-    customer_id: ArrayLike,
-    date: ArrayLike,
+    customer_id: ArrayLike | None = None,
+    date: ArrayLike | None = None,
     *,
-    calibration_end: Any,
+    calibration_end: Any = None,
     time_unit: TimeUnit | None = None,
     kind: Literal["cumulative", "incremental"] = "cumulative",
     ax: Axes | None = None,
@@ -196,23 +222,31 @@ def plot_transaction_tracking(
 ) -> Axes:
     """Repeat transactions over time, actual vs model, across calibration and holdout.
 
-    The actual series counts distinct (customer, day) purchases after each customer's first
-    purchase day, by the end of each period of length ``time_unit`` from the first date of the
-    log (whole periods only). The model series is the expected number of repeat purchases of
-    the same customers, ``sum_i E[X(age_i)]`` with ``E[X(t)]`` the new-customer expectation
-    (``model.expected_purchases_new``, FHL 2005 eq. 9) and ``age_i`` the time since the
-    customer's first purchase, grouped by first-purchase day (cohort). A dashed line marks the
-    end of calibration; the model should have been fitted on the calibration period only.
+    Given a :class:`~custvalue.clv.HoldoutReport` (from :func:`custvalue.clv.evaluate`), draws
+    its tracking table (the calibration customers, periods from the first one's first
+    purchase day); omit the log and ``calibration_end``.
+
+    Given a model and a transaction log, the actual series counts distinct (customer, day)
+    purchases after each customer's first purchase day, by the end of each period of length
+    ``time_unit`` from the first date of the log (whole periods only), for every customer of
+    the log. The model series is the expected number of repeat purchases of the same
+    customers, ``sum_i E[X(age_i)]`` with ``E[X(t)]`` the new-customer expectation
+    (``model.expected_purchases_new``, FHL 2005 eq. 9) and ``age_i`` = last day of the period
+    minus the customer's first purchase day (the day-resolution convention of
+    ``docs/math.md``), grouped by first-purchase day (cohort). Both use the same computation
+    as the report. A dotted line marks the end of calibration; the model should have been
+    fitted on the calibration period only.
 
     Parameters
     ----------
     model
-        Anything with ``expected_purchases_new(t)``, e.g. a fitted BetaGeo. Its ``time_unit``
-        is the period length of the plot.
+        A :class:`~custvalue.clv.HoldoutReport`, or anything with ``expected_purchases_new(t)``,
+        e.g. a fitted BetaGeo (its ``time_unit`` is then the period length of the plot).
     customer_id, date
-        The transaction log (whole period), as for :func:`custvalue.summarize_transactions`.
+        The transaction log (whole period), as for :func:`custvalue.summarize_transactions`;
+        with a model only.
     calibration_end
-        Last day of the calibration period (inclusive).
+        Last day of the calibration period (inclusive); with a model only.
     time_unit
         The model's time unit, for a model that does not record one (``"W"``, ``"D"`` ...);
         for a model that does, it must agree (a mismatch raises
@@ -241,8 +275,34 @@ def plot_transaction_tracking(
     Fader, Hardie and Lee (2005), "Counting your customers" the easy way, Marketing Science
     24(2), figures 2 and 3.
     """
+    from custvalue.clv.evaluation import expected_repeat_transactions, period_last_days
+
     if kind not in ("cumulative", "incremental"):
         raise InvalidInputError(f"kind must be 'cumulative' or 'incremental'; got {kind!r}")
+    report = _report(model)
+    if report is not None:
+        if customer_id is not None or date is not None or calibration_end is not None:
+            raise InvalidInputError(
+                "customer_id, date and calibration_end must be omitted with a HoldoutReport "
+                "(it holds the tracking curve)"
+            )
+        period = time_unit_days(report.tracking_unit)
+        start = int(report.tracking_last_day[0].astype(np.int64)) - math.floor(period) + 1
+        cal_end_day = int(report.calibration_end.astype(np.int64))
+        return _draw_tracking(
+            axes_or_current(ax),
+            np.asarray(report.tracking_actual),
+            np.asarray(report.tracking_expected),
+            (cal_end_day - start + 1) / period,
+            start,
+            report.tracking_unit,
+            kind,
+        )
+    if customer_id is None or date is None or calibration_end is None:
+        raise InvalidInputError(
+            "customer_id, date and calibration_end are required with a model (or pass a "
+            "HoldoutReport from custvalue.clv.evaluate)"
+        )
     ids = coerce_ids(customer_id, "customer_id")
     days = coerce_dates(date, "date", date_format=date_format, ids=ids)
     if ids.size != days.size or ids.size == 0:
@@ -260,33 +320,37 @@ def plot_transaction_tracking(
             stacklevel=2,
         )
         model_unit = "W"
-    time_unit = model_unit
-    unit = time_unit_days(time_unit)
+    unit = time_unit_days(model_unit)
     cal_end = coerce_date_scalar(calibration_end, "calibration_end", date_format=date_format)
     start, end = int(np.min(days)), int(np.max(days))
-    n_periods = math.floor((end - start + 1) / unit)
-    if n_periods < 1:
-        raise InvalidInputError(f"the log spans less than one time unit ({time_unit!r})")
+    cut = period_last_days(start, end, unit)
+    if cut.size < 1:
+        raise InvalidInputError(f"the log spans less than one time unit ({model_unit!r})")
     if not start <= cal_end <= end:
         raise InvalidInputError("calibration_end must lie within the dates of the log")
-    repeat, first = _repeat_days(ids, days)
-    k = np.arange(1, n_periods + 1)
-    cut = start + np.floor(k * unit).astype(np.int64) - 1  # last day (inclusive) of period k
+    repeat, first = repeat_purchase_days(ids, days)
     actual = np.searchsorted(repeat, cut, side="right").astype(np.float64)
-    cohort, size = np.unique(first, return_counts=True)
-    age = np.clip((cut[:, None] - cohort[None, :]) / unit, 0.0, None)
-    expected = np.asarray(expected_new(age), dtype=np.float64) @ size
-    if kind == "incremental":
-        actual = np.diff(actual, prepend=0.0)
-        expected = np.diff(expected, prepend=0.0)
-    axes = axes_or_current(ax)
-    label = time_unit_label(time_unit)
-    axes.plot(k, actual, color="black", label="actual")
-    axes.plot(k, expected, color="tab:blue", linestyle="--", label="model")
-    axes.axvline((cal_end - start + 1) / unit, color="grey", linestyle=":", label="calibration end")
-    axes.set_xlabel(f"time since {np.datetime64(start, 'D')} ({label})")
-    axes.set_ylabel("repeat transactions" + (" (cumulative)" if kind == "cumulative" else ""))
-    axes.set_title(f"Tracking {kind} repeat transactions")
+    expected = expected_repeat_transactions(expected_new, first, cut, unit)
+    return _draw_tracking(
+        axes_or_current(ax),
+        actual,
+        expected,
+        (cal_end - start + 1) / unit,
+        start,
+        model_unit,
+        kind,
+    )
+
+
+def _draw_histogram(axes: Axes, actual: FloatArray, model_counts: FloatArray) -> Axes:
+    k = actual.size - 1
+    bins = np.arange(k + 1)
+    axes.bar(bins - 0.2, actual, width=0.4, label="actual", color="black")
+    axes.bar(bins + 0.2, model_counts, width=0.4, label="model", color="tab:blue")
+    axes.set_xticks(bins, [*(str(i) for i in range(k)), f"{k}+"])
+    axes.set_xlabel("repeat purchases in calibration")
+    axes.set_ylabel("customers")
+    axes.set_title("Repeat purchases: actual vs model")
     axes.legend()
     return axes
 
@@ -295,7 +359,7 @@ def plot_transaction_tracking(
 @accepts_data("frequency", "T")
 def plot_repeat_purchase_histogram(
     model: Any,
-    frequency: ArrayLike | CustomerSummary,
+    frequency: ArrayLike | CustomerSummary | None = None,
     T: ArrayLike | None = None,
     *,
     time_unit: TimeUnit | None = None,
@@ -307,12 +371,15 @@ def plot_repeat_purchase_histogram(
 
     The model count for ``n`` is ``sum_i P(X(T_i) = n)`` (FHL 2005 eq. 8, each customer at its
     own age ``T_i``); the last bin is ``max_frequency`` or more (``n_customers`` minus the
-    others), so both series sum to the number of customers.
+    others), so both series sum to the number of customers. Given a
+    :class:`~custvalue.clv.HoldoutReport`, draws its histogram table (bins ``0 .. 6, 7+``;
+    the report also holds the chi-square test).
 
     Parameters
     ----------
     model
-        Anything with ``probability_of_purchases(n, t)``, e.g. a fitted BetaGeo.
+        A :class:`~custvalue.clv.HoldoutReport` (then omit ``frequency`` and ``T``), or
+        anything with ``probability_of_purchases(n, t)``, e.g. a fitted BetaGeo.
     frequency, T
         Repeat purchases and age of each customer (the calibration summary), shape (n,); or
         a :class:`~custvalue.summary.CustomerSummary` as ``frequency`` (omit ``T``), whose
@@ -320,7 +387,7 @@ def plot_repeat_purchase_histogram(
     time_unit
         Optional unit of ``T``, checked against the model's ``time_unit``.
     max_frequency
-        The last bin, ``max_frequency+``.
+        The last bin, ``max_frequency+`` (with a model).
     ax
         Axes to draw on.
     data
@@ -332,6 +399,19 @@ def plot_repeat_purchase_histogram(
     matplotlib.axes.Axes
         Two bar containers, ``"actual"`` and ``"model"``, of ``max_frequency + 1`` bars each.
     """
+    from custvalue.clv.evaluation import expected_frequency_histogram
+
+    report = _report(model)
+    if report is not None:
+        if frequency is not None or T is not None:
+            raise InvalidInputError("frequency and T must be omitted with a HoldoutReport")
+        return _draw_histogram(
+            axes_or_current(ax),
+            np.asarray(report.histogram_actual),
+            np.asarray(report.histogram_expected),
+        )
+    if frequency is None:
+        raise InvalidInputError("frequency is required with a model (or pass a HoldoutReport)")
     (x_in, T_in), _ = checked_input(
         model, frequency, {"T": T}, first_name="frequency", time_unit=time_unit
     )
@@ -344,18 +424,88 @@ def plot_repeat_purchase_histogram(
     k = as_count(max_frequency, "max_frequency", minimum=1)
     probability = model_method(model, "probability_of_purchases")
     actual = np.bincount(np.minimum(x, k).astype(np.int64), minlength=k + 1).astype(np.float64)
-    ages, counts = np.unique(age, return_counts=True)
-    n = np.arange(k)
-    p = np.asarray(probability(n[:, None], ages[None, :]), dtype=np.float64) @ counts
-    model_counts = np.append(p, x.size - p.sum())
+    return _draw_histogram(
+        axes_or_current(ax), actual, expected_frequency_histogram(probability, age, k)
+    )
+
+
+# ------------------------------------------------------------------ holdout report plots
+def _checked_report(report: Any, name: str) -> HoldoutReport:
+    found = _report(report)
+    if found is None:
+        raise InvalidTypeError(
+            f"{name}: report must be a HoldoutReport (from custvalue.clv.evaluate); got "
+            f"{type(report).__name__}"
+        )
+    return found
+
+
+def plot_holdout_by_frequency(report: Any, *, ax: Axes | None = None) -> Axes:
+    """Mean holdout purchases, actual vs model, by repeat purchases in calibration.
+
+    Draws the ``"frequency"`` table of a :class:`~custvalue.clv.HoldoutReport` (groups
+    ``0 .. 6, 7+``), as lifetimes' ``plot_calibration_purchases_vs_holdout_purchases``.
+
+    Parameters
+    ----------
+    report
+        A :class:`~custvalue.clv.HoldoutReport`.
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Lines ``"actual"`` and ``"model"`` (x: group, y: mean holdout purchases).
+    """
+    table = _checked_report(report, "plot_holdout_by_frequency").to_columns("frequency")
     axes = axes_or_current(ax)
-    bins = np.arange(k + 1)
-    axes.bar(bins - 0.2, actual, width=0.4, label="actual", color="black")
-    axes.bar(bins + 0.2, model_counts, width=0.4, label="model", color="tab:blue")
-    axes.set_xticks(bins, [*(str(i) for i in range(k)), f"{k}+"])
+    x = np.arange(table["frequency"].size)
+    axes.plot(x, table["mean_actual"], color="black", marker="o", label="actual")
+    axes.plot(x, table["mean_predicted"], color="tab:blue", marker="s", ls="--", label="model")
+    axes.set_xticks(x, table["frequency"].tolist())
     axes.set_xlabel("repeat purchases in calibration")
-    axes.set_ylabel("customers")
-    axes.set_title("Repeat purchases: actual vs model")
+    axes.set_ylabel("mean purchases in holdout")
+    axes.set_title("Holdout purchases by calibration frequency")
+    axes.legend()
+    return axes
+
+
+def plot_probability_alive_calibration(report: Any, *, ax: Axes | None = None) -> Axes:
+    """Observed share with a holdout purchase against mean predicted P(alive), per decile.
+
+    Draws the ``"calibration"`` table of a :class:`~custvalue.clv.HoldoutReport` with the
+    diagonal. The share is a lower bound of the share alive (an alive customer may not buy in
+    the holdout), so points below the diagonal are expected; see
+    :meth:`~custvalue.clv.HoldoutReport.to_columns`.
+
+    Parameters
+    ----------
+    report
+        A :class:`~custvalue.clv.HoldoutReport`.
+    ax
+        Axes to draw on.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        A line ``"observed"`` (one point per group) and the dashed diagonal ``"perfect"``.
+    """
+    table = _checked_report(report, "plot_probability_alive_calibration").to_columns("calibration")
+    axes = axes_or_current(ax)
+    axes.plot(
+        table["mean_probability_alive"],
+        table["share_with_holdout_purchase"],
+        color="black",
+        marker="o",
+        label="observed",
+    )
+    axes.plot([0.0, 1.0], [0.0, 1.0], color="grey", linestyle="--", label="perfect")
+    axes.set_xlim(0.0, 1.0)
+    axes.set_ylim(0.0, 1.0)
+    axes.set_xlabel("mean predicted P(alive) at calibration end")
+    axes.set_ylabel("share with a holdout purchase")
+    axes.set_title(f"P(alive) calibration (Brier score {report.brier_score:.3f})")
     axes.legend()
     return axes
 
