@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
+from custvalue.clv.cash_flows import CLVCashFlows, clv_cash_flows
 from custvalue.clv.comparison import ModelComparison, compare_models
 from custvalue.clv.gamma_gamma import (
     GammaGamma,
@@ -10,6 +11,7 @@ from custvalue.clv.gamma_gamma import (
     SpendFrequencyIndependence,
     spend_frequency_independence,
 )
+from custvalue.clv.intervals import CLVInterval, clv_interval
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
 from custvalue.clv.resampling import BootstrapResult, bootstrap
 from custvalue.clv.simulate import SimulatedHistories, simulate_bgnbd
@@ -27,6 +29,8 @@ __all__ = [
     "BetaGeo",
     "BetaGeoParams",
     "BootstrapResult",
+    "CLVCashFlows",
+    "CLVInterval",
     "FittedModelLike",
     "GammaGamma",
     "GammaGammaParams",
@@ -37,6 +41,8 @@ __all__ = [
     "SpendModel",
     "TransactionModel",
     "bootstrap",
+    "clv_cash_flows",
+    "clv_interval",
     "compare_models",
     "continuous_discount_rate",
     "customer_lifetime_value",
