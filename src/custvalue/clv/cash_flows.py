@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._columns import Columns, check_layout, columns_html, columns_repr, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
-from custvalue._validation import fail_at, readonly_array
+from custvalue._validation import as_scalar, fail_at, readonly_array
 from custvalue.clv._inputs import as_times, resolve_time_unit
 from custvalue.clv.value import (
     MAX_MONTHS,
@@ -182,10 +182,12 @@ class CLVCashFlows(JsonMixin):
 def _period_length(periods: Duration, unit: str | None) -> float:
     if isinstance(periods, str) and periods.strip() in UNIT_DAYS:
         periods = "1" + periods.strip()  # "M" is one month
-    p = float(as_times(periods, unit, "periods"))
-    if not (math.isfinite(p) and p > 0):
+    value = as_times(periods, unit, "periods")
+    if isinstance(value, (int, float, np.integer, np.floating)) and not (
+        math.isfinite(value) and value > 0
+    ):
         raise InvalidInputError(f"periods must be a finite duration > 0; got {periods!r}")
-    return p
+    return as_scalar(value, "periods", lower=0, lower_inclusive=False)
 
 
 def clv_cash_flows(
