@@ -29,18 +29,17 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._columns import Columns, check_layout, columns_html, columns_repr, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
-from custvalue._validation import as_scalar, fail_at, readonly_array
-from custvalue.clv._inputs import as_times, resolve_time_unit
+from custvalue._validation import as_scalar, fail_at
+from custvalue.clv._inputs import as_times
+from custvalue.clv.intervals import readonly_ids
 from custvalue.clv.value import (
     MAX_MONTHS,
     SpendModel,
     TransactionModel,
-    _check_horizon_rate,
     _checked,
     _distinct_histories,
-    _history_and_spend,
-    _resolve,
     discounted_expected_transactions,
+    flat_clv_inputs,
 )
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
@@ -54,10 +53,6 @@ FloatArray = NDArray[np.float64]
 MAX_PERIODS = MAX_MONTHS
 #: A horizon within this relative distance of a whole number of periods is that number.
 _SNAP = 1e-9
-
-
-def _ids(value: Any) -> NDArray[Any]:
-    return readonly_array(np.asarray(value))
 
 
 @attrs.frozen
@@ -89,7 +84,7 @@ class CLVCashFlows(JsonMixin):
         The models' time unit, or None.
     """
 
-    customer_id: NDArray[Any] = attrs.field(converter=_ids, eq=ARRAY_EQ)
+    customer_id: NDArray[Any] = attrs.field(converter=readonly_ids, eq=ARRAY_EQ)
     period_start: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     period_end: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     expected_transactions: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
@@ -253,16 +248,11 @@ def clv_cash_flows(
     >>> flows.clv.round(2)
     array([52.42,  8.51])
     """
-    ids: NDArray[Any] | None = None
-    if isinstance(frequency, CustomerSummary):
-        ids = frequency.customer_id
     rest = {"recency": recency, "T": T, "monetary_value": monetary_value}
-    columns, unit, h_raw, delta_raw = _resolve(
-        transaction_model, frequency, rest, horizon, discount_rate, annual_discount_rate,
-        time_unit,
+    ids, unit, (x, t_x, age, _, spend), h, delta = flat_clv_inputs(
+        transaction_model, spend_model, frequency, rest, horizon, discount_rate,
+        annual_discount_rate, time_unit,
     )  # fmt: skip
-    resolve_time_unit(spend_model, unit, "the transaction model's data")
-    h, delta = _check_horizon_rate(h_raw, delta_raw)
     if not (math.isfinite(h) and h > 0):
         raise InvalidInputError(f"horizon must be finite and > 0 for a cash-flow table; got {h!r}")
     p = _period_length(periods, unit)
@@ -279,8 +269,6 @@ def clv_cash_flows(
     ends[-1] = h
     starts = np.concatenate([[0.0], ends[:-1]])
 
-    x, t_x, age, spend = _history_and_spend(spend_model, *columns)
-    x, t_x, age, spend = (a.reshape(-1) for a in (x, t_x, age, spend))
     n = x.size
     (xu, tu, Tu), inverse = _distinct_histories(x, t_x, age)
     cum_e = np.zeros((k + 1, xu.size))

@@ -38,16 +38,13 @@ from numpy.typing import ArrayLike, NDArray
 from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._json import ARRAY_EQ, JsonMixin, to_float64
 from custvalue._validation import as_array, as_count, as_level, as_rng, fail_at, readonly_array
-from custvalue.clv._inputs import resolve_time_unit
 from custvalue.clv.resampling import BootstrapResult, _models
 from custvalue.clv.value import (
     SpendModel,
     TransactionModel,
-    _check_horizon_rate,
     _distinct_histories,
-    _history_and_spend,
-    _resolve,
     discounted_expected_transactions,
+    flat_clv_inputs,
 )
 from custvalue.errors import InvalidInputError, InvalidTypeError
 from custvalue.summary import CustomerSummary
@@ -69,7 +66,8 @@ _ORDER_SAMPLE = 20_000
 _CHUNK_ELEMENTS = 1 << 24
 
 
-def _optional_ids(value: Any) -> NDArray[Any]:
+def readonly_ids(value: Any) -> NDArray[Any]:
+    """attrs converter: customer ids as a read-only array."""
     return readonly_array(np.asarray(value))
 
 
@@ -107,7 +105,7 @@ class CLVInterval(JsonMixin):
         The two aggregates under each draw, shape ``(n_resamples,)``.
     """
 
-    customer_id: NDArray[Any] = attrs.field(converter=_optional_ids, eq=ARRAY_EQ)
+    customer_id: NDArray[Any] = attrs.field(converter=readonly_ids, eq=ARRAY_EQ)
     estimate: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     lower: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
     upper: FloatArray = attrs.field(converter=to_float64, eq=ARRAY_EQ)
@@ -361,19 +359,11 @@ discount_rate, annual_discount_rate, time_unit
     >>> bool(ci.total_lower < ci.total_estimate < ci.total_upper)
     True
     """
-    ids: NDArray[Any] | None = None
-    if isinstance(frequency, CustomerSummary):
-        ids = frequency.customer_id
     rest = {"recency": recency, "T": T, "monetary_value": monetary_value}
-    columns, unit, h_raw, delta_raw = _resolve(
-        transaction_model, frequency, rest, horizon, discount_rate, annual_discount_rate,
-        time_unit,
+    ids, unit, (x, t_x, age, m, spend_hat), h, delta = flat_clv_inputs(
+        transaction_model, spend_model, frequency, rest, horizon, discount_rate,
+        annual_discount_rate, time_unit,
     )  # fmt: skip
-    resolve_time_unit(spend_model, unit, "the transaction model's data")
-    x, t_x, age, spend_hat = _history_and_spend(spend_model, *columns)
-    h, delta = _check_horizon_rate(h_raw, delta_raw)
-    x, t_x, age, spend_hat = (a.reshape(-1) for a in (x, t_x, age, spend_hat))
-    m = np.broadcast_to(np.asarray(columns[3], dtype=np.float64), x.shape).reshape(-1)
     n = x.size
     lvl = as_level(level)
     mask = _segment_mask(segment, n)
