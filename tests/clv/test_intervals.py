@@ -190,3 +190,13 @@ def test_models_without_covariance_or_mismatched_bootstraps_are_refused(fitted: 
         clv_interval(bg, gg, *REF, horizon=52, discount_rate=RATE, method="bootstrap",
                      transaction_bootstrap=bootstrap(BetaGeo, x, t_x, T, n_resamples=3, rng=0),
                      spend_bootstrap=sb, n_resamples=4)  # fmt: skip
+
+
+def test_two_dimensional_input_is_flattened_in_c_order(fitted: Any) -> None:
+    bg, gg, _ = fitted
+    x, t_x, T, m = (a.reshape(2, 2) for a in REF)
+    ci = clv_interval(bg, gg, x, t_x, T, m[:, :1], horizon=52, discount_rate=RATE,
+                      n_resamples=4, rng=0)  # fmt: skip
+    clv = customer_lifetime_value(bg, gg, x, t_x, T, m[:, :1], horizon=52, discount_rate=RATE)
+    np.testing.assert_allclose(ci.estimate, clv.reshape(-1), rtol=1e-12)
+    np.testing.assert_array_equal(ci.customer_id, np.arange(4))
