@@ -439,17 +439,22 @@ discount_rate, annual_discount_rate, time_unit
             if finite_h:
                 e = np.asarray(model.expected_purchases(h, xu[sl], tu[sl], Tu[sl]))
                 purchases_draws[d] += float(e @ seg_counts[sl])
+        fail_at("discounted expected transactions under a parameter draw", "must be finite",
+                det_d, ~np.isfinite(det_d))  # fmt: skip
         members = by_history[starts[sl.start] : starts[sl.stop]]
         for clo in range(0, members.size, step_u):
             idx = members[clo : clo + step_u]
             spend_d = np.empty((k, idx.size))
             for d, model in enumerate(s_models):
                 spend_d[d] = model.expected_spend(x[idx], m[idx])
-            values = spend_d * det_d[:, inverse[idx] - sl.start]
-            fail_at("CLV under a parameter draw", "must be finite", values, ~np.isfinite(values))
+            fail_at("expected spend under a parameter draw", "must be finite", spend_d,
+                    ~np.isfinite(spend_d))  # fmt: skip
+            values = np.multiply(spend_d, det_d[:, inverse[idx] - sl.start], out=spend_d)
             total_draws += values @ mask[idx].astype(np.float64)
             bounds = np.quantile(values, [tail, 1.0 - tail], axis=0)
             lower[idx], upper[idx] = bounds[0], bounds[1]
+    # det and spend are finite (checked): only an overflow of their product is left
+    fail_at("upper bound of the CLV", "must be finite", upper, ~np.isfinite(upper))
     t_lo, t_hi = np.quantile(total_draws, [tail, 1.0 - tail])
     if finite_h:
         p_lo, p_hi = np.quantile(purchases_draws, [tail, 1.0 - tail])
