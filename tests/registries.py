@@ -94,6 +94,24 @@ def _bootstrap() -> clv.BootstrapResult:
     )
 
 
+def _clv_interval() -> clv.CLVInterval:
+    s = load_cdnow_summary()
+    return clv.clv_interval(
+        _fit_bg(), _fit_gg(), s.frequency[:8], s.recency[:8], s.T[:8], s.monetary_value[:8],
+        horizon=52, discount_rate=0.002, n_resamples=5, rng=0,
+    )  # fmt: skip
+
+
+def _cash_flows() -> clv.CLVCashFlows:
+    s = load_cdnow_summary()
+    bg = clv.BetaGeo(BG, time_unit="W")
+    gg = clv.GammaGamma(GG, time_unit="W")
+    return clv.clv_cash_flows(
+        bg, gg, s.frequency[:4], s.recency[:4], s.T[:4], s.monetary_value[:4],
+        horizon="3M", annual_discount_rate=0.1,
+    )  # fmt: skip
+
+
 #: Every result class -> a function building a small example. Results tabulate themselves
 #: (``to_columns()``); the battery in tests/test_results.py checks each.
 RESULTS: dict[type, Callable[[], Any]] = {
@@ -110,6 +128,8 @@ RESULTS: dict[type, Callable[[], Any]] = {
     TransactionLog: load_cdnow_sample,
     Donations: load_donations,
     clv.BootstrapResult: _bootstrap,
+    clv.CLVInterval: _clv_interval,
+    clv.CLVCashFlows: _cash_flows,
     clv.SimulatedHistories: lambda: clv.simulate_bgnbd(BG, np.full(20, 39.0), rng=0),
     clv.ModelComparison: lambda: clv.compare_models(
         {"BG/NBD": _fit_bg(), "BG/NBD, penalized": _fit_bg(penalizer=0.05)}
@@ -164,6 +184,7 @@ HTML_SUMMARY: dict[type, str] = {
 
 #: Results with a long and a wide layout.
 TWO_LAYOUTS: set[type] = {
+    clv.CLVCashFlows,
     lifecycle.MigrationModel,
     lifecycle.MigrationEstimate,
     lifecycle.StageHistory,

@@ -248,6 +248,54 @@ def _clv(d: Any) -> Any:
     )
 
 
+#: Fitted-looking models (a small covariance) for the intervals' normal draws.
+BG_FIT = attrs.evolve(BG, covariance=np.diag([1e-4, 1e-2, 1e-3, 1e-2]))
+GG_FIT = attrs.evolve(GG, covariance=np.diag([1e-2, 1e-2, 1e-1]))
+
+
+def _clv_interval(d: Any) -> Any:
+    x, tx, T = _hist(d)
+    return clv.clv_interval(
+        BG_FIT,
+        GG_FIT,
+        x,
+        tx,
+        T,
+        d.draw(arr(st.sampled_from([20.0, [20.0], 0.0]))),
+        horizon=_scalar(d, st.floats(0.0, 1e3)),
+        discount_rate=_scalar(d, st.floats(0.0, 1.0)),
+        level=_scalar(d, st.floats(0.5, 0.99)),
+        n_resamples=d.draw(st.one_of(st.integers(2, 6), adversarial_scalars())),
+        rng=0,
+    )
+
+
+def _interval_check(ci: Any) -> None:
+    finite(ci)
+    assert np.all((ci.lower <= ci.upper) & (ci.lower >= 0))
+
+
+def _cash_flows(d: Any) -> Any:
+    x, tx, T = _hist(d)
+    return clv.clv_cash_flows(
+        BG,
+        GG,
+        x,
+        tx,
+        T,
+        d.draw(arr(st.sampled_from([20.0, [20.0], 0.0]))),
+        periods=_scalar(d, st.floats(0.1, 50.0)),
+        horizon=_scalar(d, st.floats(0.0, 300.0)),
+        discount_rate=_scalar(d, st.floats(0.0, 1.0)),
+    )
+
+
+def _cash_flows_check(f: Any) -> None:
+    finite(f)
+    assert np.all(f.discounted_value >= 0)
+    assert np.all((f.discount_factor > 0) & (f.discount_factor <= 1))
+
+
 def _lifetimes_clv(d: Any) -> Any:
     x, tx, T = _hist(d)
     return clv.lifetimes_customer_lifetime_value(
@@ -708,6 +756,8 @@ TARGETS: list[Target] = [
     _t("bootstrap", _bootstrap, _bootstrap_check, SLOW),
     _t("compare_models", _compare, _compare_check, MEDIUM),
     _t("customer_lifetime_value", _clv, nonneg, MEDIUM),
+    _t("clv_interval", _clv_interval, _interval_check, SLOW),
+    _t("clv_cash_flows", _cash_flows, _cash_flows_check, MEDIUM),
     _t("discounted_expected_transactions", _det, nonneg, MEDIUM),
     _t("lifetimes_customer_lifetime_value", _lifetimes_clv, nonneg, MEDIUM),
     _t(

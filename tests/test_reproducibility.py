@@ -42,6 +42,9 @@ TREE_AFTER = lifecycle.tarp_tree(
     resolved_share=0.3, unresolved_share=0.2,
 )  # fmt: skip
 SIM = clv.simulate_bgnbd(PARAMS, np.full(500, 39.0), rng=0)
+#: Models with a covariance, for clv_interval's normal draws.
+BG_FIT = attrs.evolve(BG, covariance=np.diag([1e-4, 1e-2, 1e-3, 1e-2]))
+GG_FIT = attrs.evolve(GG, covariance=np.diag([1e-2, 1e-2, 1e-1]))
 POSTERIOR = lifecycle.RepurchasePosterior.from_counts([50, 40, 30, 20, 10], [45, 20, 14, 9, 8])
 
 
@@ -65,6 +68,18 @@ RANDOM: dict[str, Callable[[Any], Any]] = {
     "bootstrap": lambda rng: _bootstrap(rng),
     "BetaGeoBetaBinom.simulate": lambda rng: BGBB.simulate(
         np.arange(1.0, 40.0), rng=rng, horizon=5
+    ),
+    "clv_interval": lambda rng: clv.clv_interval(
+        BG_FIT,
+        GG_FIT,
+        SIM.frequency[:20],
+        SIM.recency[:20],
+        SIM.T[:20],
+        30.0,
+        horizon=52.0,
+        discount_rate=0.002,
+        n_resamples=5,
+        rng=rng,
     ),
     "MigrationModel.simulate": lambda rng: MM.simulate([0, 1, 2, 3, 1, 1], 12, rng=rng),
     "MigrationModel.simulate_value": lambda rng: MM.simulate_value(
@@ -194,6 +209,11 @@ CALLS: dict[str, Callable[[dict[str, np.ndarray]], Any]] = {
         clv.BetaGeo, d["x"], d["tx"], d["T"], weights=d["T"], n_resamples=2, rng=1),
     "customer_lifetime_value": lambda d: clv.customer_lifetime_value(
         BG, GG, d["x"], d["tx"], d["T"], d["m"], horizon=52.0, discount_rate=0.002),
+    "clv_interval": lambda d: clv.clv_interval(
+        BG_FIT, GG_FIT, d["x"], d["tx"], d["T"], d["m"], horizon=52.0, discount_rate=0.002,
+        n_resamples=3, rng=0),
+    "clv_cash_flows": lambda d: clv.clv_cash_flows(
+        BG, GG, d["x"], d["tx"], d["T"], d["m"], periods=4.0, horizon=52.0, discount_rate=0.002),
     "discounted_expected_transactions": lambda d: clv.discounted_expected_transactions(
         BG, d["x"], d["tx"], d["T"], horizon=52.0, discount_rate=0.002),
     "lifetimes_customer_lifetime_value": lambda d: clv.lifetimes_customer_lifetime_value(

@@ -10,6 +10,7 @@ from custvalue.clv.bgbb import (
     bgbb_histories,
 )
 from custvalue.clv.bgnbd import BetaGeo, BetaGeoParams
+from custvalue.clv.cash_flows import CLVCashFlows, clv_cash_flows
 from custvalue.clv.comparison import ModelComparison, compare_models
 from custvalue.clv.evaluation import HoldoutReport, evaluate
 from custvalue.clv.gamma_gamma import (
@@ -18,6 +19,7 @@ from custvalue.clv.gamma_gamma import (
     SpendFrequencyIndependence,
     spend_frequency_independence,
 )
+from custvalue.clv.intervals import CLVInterval, clv_interval
 from custvalue.clv.mbgnbd import ModifiedBetaGeo, ModifiedBetaGeoParams
 from custvalue.clv.pareto_nbd import ParetoNBD, ParetoNBDParams
 from custvalue.clv.protocol import FittedModelLike, PurchaseModel
@@ -45,6 +47,8 @@ __all__ = [
     "BetaGeoBetaBinomParams",
     "BetaGeoParams",
     "BootstrapResult",
+    "CLVCashFlows",
+    "CLVInterval",
     "DiscreteHistories",
     "FittedModelLike",
     "GammaGamma",
@@ -66,6 +70,8 @@ __all__ = [
     "TransactionModel",
     "bgbb_histories",
     "bootstrap",
+    "clv_cash_flows",
+    "clv_interval",
     "compare_models",
     "continuous_discount_rate",
     "customer_lifetime_value",

@@ -298,6 +298,32 @@ def _history_and_spend(
     return x, t_x, age, spend
 
 
+def flat_clv_inputs(
+    transaction_model: Any,
+    spend_model: Any,
+    frequency: Any,
+    rest: dict[str, Any],
+    horizon: Duration,
+    discount_rate: float | None,
+    annual_discount_rate: float | None,
+    time_unit: TimeUnit | None,
+) -> tuple[Any, str | None, tuple[FloatArray, ...], float, float]:
+    """The inputs of a CLV call, checked, for results that tabulate customers (clv_interval,
+    clv_cash_flows): the summary's customer ids (or None), the unit, the flattened
+    ``(x, t_x, T, monetary_value, expected spend)``, the horizon and the rate."""
+    ids = frequency.customer_id if isinstance(frequency, CustomerSummary) else None
+    columns, unit, horizon, rate = _resolve(
+        transaction_model, frequency, rest, horizon, discount_rate, annual_discount_rate,
+        time_unit,
+    )  # fmt: skip
+    resolve_time_unit(spend_model, unit, "the transaction model's data")
+    h, delta = _check_horizon_rate(horizon, rate)
+    x, t_x, age, spend = _history_and_spend(spend_model, *columns)
+    m = np.broadcast_to(np.asarray(columns[3], dtype=np.float64), x.shape)
+    flat = tuple(np.ascontiguousarray(a).reshape(-1) for a in (x, t_x, age, m, spend))
+    return ids, unit, flat, h, delta
+
+
 def customer_lifetime_value(
     transaction_model: TransactionModel,
     spend_model: SpendModel,
