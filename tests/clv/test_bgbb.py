@@ -523,3 +523,15 @@ def test_grouped_evaluation_equals_row_by_row(top: int) -> None:
         MODEL.expected_purchases(2, h),
         MODEL.expected_purchases(2, h.frequency, h.recency, h.n_periods),
     )
+
+
+def test_bgbb_histories_refuses_more_than_the_opportunity_cap_by_customer() -> None:
+    """A period 1e6 before last_period is the cap (accepted); one more is refused by id, not
+    cast to int64 garbage (found by the fuzz target: -9.2e18)."""
+    from custvalue.clv import bgbb_histories
+    from custvalue.errors import InvalidInputError
+
+    ok = bgbb_histories([1, 2], [2000 - 1_000_000, 2000], last_period=2000)
+    assert sorted(ok.n_periods.tolist()) == [0, 1_000_000]
+    with pytest.raises(InvalidInputError, match=r"index 1 \(customer_id 'b'\)"):
+        bgbb_histories(["a", "b"], [2000, 2000 - 1_000_001], last_period=2000)

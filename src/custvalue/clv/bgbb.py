@@ -894,8 +894,8 @@ def bgbb_histories(
     Raises
     ------
     InvalidInputError
-        For mismatched shapes, non-integer periods or periods after ``last_period`` (naming
-        the customer id and row).
+        For mismatched shapes, non-integer periods, periods after ``last_period`` or more than
+        ``MAX_OPPORTUNITIES`` (1e6) before it (naming the customer id and row).
 
     Examples
     --------
@@ -917,6 +917,14 @@ def bgbb_histories(
         raise InvalidInputError(f"last_period must be a whole number; got {last_period!r}")
     fail_at("period", f"must be <= last_period ({last:g})", per, per > last, ids=ids)
     fail_at("period", "must be a whole number", per, per != np.round(per), ids=ids)
+    fail_at(
+        "period",
+        f"must be >= last_period - {MAX_OPPORTUNITIES:g} (at most {MAX_OPPORTUNITIES:g} "
+        "opportunities observed)",
+        per,
+        per < last - MAX_OPPORTUNITIES,
+        ids=ids,
+    )
     if ids.size == 0:
         raise InvalidInputError("customer_id must hold at least one transaction")
     uid, inverse = np.unique(ids, return_inverse=True)
