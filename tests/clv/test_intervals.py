@@ -72,6 +72,7 @@ def test_nominal_90_percent_intervals_cover_the_true_clv_85_to_95_percent() -> N
     assert np.all((coverage >= 0.85) & (coverage <= 0.95)), coverage
 
 
+@pytest.mark.slow
 def test_intervals_cover_the_true_clv_in_most_of_a_few_samples() -> None:
     """Fast variant: 20 samples; a coverage of 0.9 gives >= 14 hits with prob. 0.998."""
     coverage = _coverage(20)

@@ -26,8 +26,8 @@ from custvalue import _persist
 from custvalue._collapse import collapse_rows
 from custvalue._columns import Columns, columns_html, columns_repr, freeze_columns
 from custvalue._progress import check_progress
+from custvalue._transactions import coerce_ids
 from custvalue._validation import (
-    as_array,
     as_float_array,
     as_rng,
     as_scalar,
@@ -877,7 +877,8 @@ def bgbb_histories(
     Parameters
     ----------
     customer_id
-        Customer of each transaction, shape ``(n_rows,)`` (any hashable numpy dtype).
+        Customer of each transaction, shape ``(n_rows,)``: integers or strings, as for
+        :func:`~custvalue.summarize_transactions` (missing ids are refused).
     period
         Period index of each transaction (whole numbers: a year such as 1995, or a period
         number), shape ``(n_rows,)``.
@@ -904,9 +905,7 @@ def bgbb_histories(
     >>> h.frequency.tolist(), h.recency.tolist(), h.n_periods.tolist(), h.weights.tolist()
     ([0, 0, 2], [0, 0, 3], [4, 5, 5], [1, 1, 1])
     """
-    ids = as_array(customer_id, "customer_id")
-    if ids.ndim != 1:
-        raise InvalidInputError(f"customer_id must be 1-D; got shape {ids.shape}")
+    ids = coerce_ids(customer_id, "customer_id")  # the ids summarize_transactions accepts
     per = as_float_array(period, "period")
     if per.shape != ids.shape:
         raise InvalidInputError(
