@@ -159,13 +159,13 @@ def _periods(value: ArrayLike, name: str, lower: float = 0) -> FloatArray:
 
 def _churned(value: ArrayLike) -> FloatArray:
     """``churned`` as 0.0 / 1.0 from booleans or numbers that are exactly 0 or 1."""
-    if isinstance(value, np.ndarray) and value.dtype == np.bool_:
-        return value.astype(np.float64)
-    if isinstance(value, bool) or (
-        isinstance(value, (list, tuple)) and value and all(isinstance(v, bool) for v in value)
-    ):
-        return np.asarray(value, dtype=np.float64)
-    flag = as_float_array(value, "churned")  # refuses ragged and non-numeric input by name
+    try:
+        raw = np.asarray(value)
+    except ValueError:  # ragged: as_float_array below names the argument
+        raw = None
+    if raw is not None and raw.dtype == np.bool_:
+        return raw.astype(np.float64)
+    flag = as_float_array(value, "churned")
     fail_at("churned", "must be 0 or 1 (or a boolean)", flag, (flag != 0) & (flag != 1))
     return flag
 
