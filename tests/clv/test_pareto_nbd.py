@@ -220,7 +220,9 @@ def test_finite_where_lifetimes_is_not() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = fitter._conditional_log_likelihood(tuple(params.as_array()), x, t_x, T)
-    assert not np.all(np.isfinite(theirs))
+    # Whether lifetimes' 2F1 difference is finite there depends on the scipy release: NaN or
+    # -inf with scipy 1.17, finite with 1.15 (the floors leg). Ours is finite with both.
+    assert theirs.shape == x.shape
     m = ParetoNBD(params)
     ll = m.log_likelihood_per_customer(x, t_x, T)
     assert np.all(np.isfinite(ll))
