@@ -232,6 +232,26 @@ def test_scores_partition_fallback_equals(
     np.testing.assert_allclose(got["clv"].to_numpy(), clv, rtol=1e-12)
 
 
+@pytest.mark.parametrize("kind", ["ModifiedBetaGeo", "ParetoNBD"])
+def test_scores_of_every_purchase_model_equal_in_memory(
+    dask_summary: Any, summary: Any, kind: str
+) -> None:
+    """Any purchase model of the registry travels to the workers (as JSON, by class name)."""
+    import custvalue.clv
+
+    model = getattr(custvalue.clv, kind).fit(summary.frequency, summary.recency, summary.T)
+    got = _sorted(cvd.score_customers(dask_summary, model, horizon=26.0))
+    x, t_x, T = summary.frequency, summary.recency, summary.T
+    np.testing.assert_allclose(
+        got["probability_alive"].to_numpy(), model.probability_alive(x, t_x, T), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        got["expected_purchases"].to_numpy(),
+        model.expected_purchases(26.0, x, t_x, T),
+        rtol=1e-12,
+    )
+
+
 def test_scores_without_spend_model(dask_summary: Any) -> None:
     bg = BetaGeo(BetaGeoParams(r=0.243, alpha=4.414, a=0.793, b=2.426))
     got = _sorted(cvd.score_customers(dask_summary, bg, horizon=10.0))

@@ -226,3 +226,26 @@ def test_broadcast_data_resamples_customers(synthetic: Any) -> None:
     assert scalar == full
     assert scalar.n_customers == 300
     assert not np.allclose(scalar.params[0], scalar.estimate)  # replicates really resample
+
+
+@pytest.mark.parametrize("name", ["ModifiedBetaGeo", "ParetoNBD", "BetaGeoBetaBinom"])
+def test_every_purchase_model_of_the_registry_is_bootstrapped(cdnow: Any, name: str) -> None:
+    """bootstrap takes any purchase model: replicates are refits of that class, and
+    models() rebuilds instances of it from the replicate parameters."""
+    import custvalue.clv
+    from custvalue.datasets import load_donations
+
+    cls = getattr(custvalue.clv, name)
+    if name == "BetaGeoBetaBinom":
+        d = load_donations()
+        data, weights = (d.frequency, d.recency, d.periods), d.weights
+    else:
+        data, weights = (cdnow.frequency, cdnow.recency, cdnow.T), None
+    boot = bootstrap(cls, *data, weights=weights, n_resamples=3, rng=4)
+    assert boot.model == name
+    np.testing.assert_array_equal(boot.estimate, cls.fit(*data, weights=weights).params.as_array())
+    models = boot.models()
+    assert len(models) == int(boot.converged.sum()) >= 2
+    assert all(type(m) is cls for m in models)
+    np.testing.assert_array_equal(models[0].params.as_array(), boot.params[boot.converged][0])
+    assert cls.PARAM_NAMES == boot.names
