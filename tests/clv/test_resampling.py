@@ -248,4 +248,4 @@ def test_every_purchase_model_of_the_registry_is_bootstrapped(cdnow: Any, name: 
     assert len(models) == int(boot.converged.sum()) >= 2
     assert all(type(m) is cls for m in models)
     np.testing.assert_array_equal(models[0].params.as_array(), boot.params[boot.converged][0])
-    assert cls.PARAM_NAMES == boot.names
+    assert boot.names == cls.PARAM_NAMES
