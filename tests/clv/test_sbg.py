@@ -193,8 +193,23 @@ def test_derl_at_zero_discount() -> None:
         assert float(m.discounted_expected_residual_lifetime(0.0, periods_survived=n)) == (
             pytest.approx(float(m.expected_lifetime(periods_survived=n)) - 1, rel=1e-14)
         )
-        near = float(m.discounted_expected_residual_lifetime(1e-9, periods_survived=n))
-        assert near == pytest.approx(float(m.expected_lifetime(periods_survived=n)) - 1, rel=1e-7)
+        near = float(m.discounted_expected_residual_lifetime(1e-7, periods_survived=n))
+        assert near == pytest.approx(float(m.expected_lifetime(periods_survived=n)) - 1, rel=1e-5)
+
+
+def test_derl_refuses_positive_rates_below_its_resolution() -> None:
+    """1e-7 (MIN_DERL_RATE) is accepted and accurate; just below it is refused by name: at
+    1e-12 the continued fraction returned 4096 instead of 11208 (alpha 0.704, beta 1.182)."""
+    from custvalue.clv.sbg import MIN_DERL_RATE
+
+    assert MIN_DERL_RATE == 1e-7
+    m = _model(0.704, 1.182)
+    assert float(m.discounted_expected_residual_lifetime(1e-7)) == pytest.approx(
+        367.274981083, rel=1e-9
+    )  # 40-digit mpmath
+    for d in (np.nextafter(1e-7, 0.0), 1e-12, 5e-324):
+        with pytest.raises(InvalidInputError, match="discount_rate must be 0 or >= 1e-07"):
+            m.discounted_expected_residual_lifetime(d)
 
 
 # ----------------------------------------------------------------- mpmath

@@ -195,7 +195,8 @@ def discounted_residual_lifetime(
     # E[theta | n] (1 + 1/d) < 1e-17: the first-order expansion of (1 + d) E[(1 - theta) /
     # (d + theta)] in theta / d is exact in float64 (and the fraction would overflow there)
     mean = alpha / (alpha + bu)
-    tiny = mean * (1.0 + 1.0 / du) < 1e-17
+    with np.errstate(over="ignore", divide="ignore"):  # 1/d overflows for subnormal d: not tiny
+        tiny = mean * (1.0 + 1.0 / du) < 1e-17
     values = np.empty(bu.shape)
     values[tiny] = (1.0 + du[tiny]) / du[tiny] * (1.0 - mean[tiny] * (1.0 + 1.0 / du[tiny]))
     bc, dc = bu[~tiny], du[~tiny]
