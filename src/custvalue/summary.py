@@ -809,7 +809,7 @@ def calibration_holdout_split(
             holdout_spend[pos[known]] = groups.total[known]
     ever = (days <= end) & np.isin(ids, calibration.customer_id)
     repeat, first = repeat_purchase_days(ids[ever], days[ever])
-    start = int(first.min())
+    start = int(np.min(first))
     return CalibrationHoldout(
         calibration=calibration,
         holdout_frequency=holdout_frequency,

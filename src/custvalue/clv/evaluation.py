@@ -441,8 +441,8 @@ class HoldoutReport:
         return {
             "group": np.arange(1, len(groups) + 1),
             "n_customers": np.array([g.size for g in groups]),
-            "min_probability_alive": np.array([p[g].min() for g in groups]),
-            "max_probability_alive": np.array([p[g].max() for g in groups]),
+            "min_probability_alive": np.array([np.min(p[g]) for g in groups]),
+            "max_probability_alive": np.array([np.max(p[g]) for g in groups]),
             "mean_probability_alive": np.array([p[g].mean() for g in groups]),
             "share_with_holdout_purchase": np.array([bought[g].mean() for g in groups]),
         }
