@@ -311,3 +311,13 @@ def test_large_inputs_are_evaluated_per_distinct_history() -> None:
         k.log_likelihood(x, t_x, T, *p),
         rtol=1e-14,
     )
+
+
+def test_probability_no_purchase_keeps_the_digits_of_a_small_result() -> None:
+    """x = 0 (alive for sure): P(no purchase in t) = ((alpha+T)/(alpha+T+t))^r exactly;
+    1 - P(alive) [1 - q] lost 9 digits when q ~ 2e-7 (found by the explore run)."""
+    r = 12.182493960703473
+    model = BetaGeo(BetaGeoParams(r=r, alpha=1.0, a=1.0, b=1.0))
+    got = float(model.probability_no_purchase(5.0, 0, 0, 1.0))
+    assert got == pytest.approx((2.0 / 7.0) ** r, rel=1e-14)
+    assert got == pytest.approx(2.354476366516591e-7, rel=1e-14)  # 30-digit mpmath

@@ -553,8 +553,15 @@ def probability_no_purchase_conditional(
     """
     xf, Tf, tf = _f(x), _f(T), _f(t)
     p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
-    buy_if_alive = -np.expm1(-(_f(r) + xf) * np.log1p(tf / (_f(alpha) + Tf)))
-    out: FloatArray = 1.0 - p_alive * buy_if_alive
+    log_stay = -(_f(r) + xf) * np.log1p(tf / (_f(alpha) + Tf))
+    buy_if_alive = -np.expm1(log_stay)
+    # 1 - P(alive) * buy cancels when both are near 1 (x = 0, long t: 1 - (1 - 2e-7) loses
+    # 9 digits); there (1 - P(alive)) + P(alive) * stay keeps the small result's digits
+    out: FloatArray = np.where(
+        buy_if_alive > 0.5,
+        (1.0 - p_alive) + p_alive * np.exp(log_stay),
+        1.0 - p_alive * buy_if_alive,
+    )
     return out
 
 
