@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import repurchase_trees_args
 
@@ -78,6 +78,20 @@ def test_complaint_derivative_matches_finite_difference(args: dict[str, float]) 
 
 
 @given(repurchase_trees_args())
+@example(
+    args={
+        "failure_share": 0.0,
+        "complaint_share": 0.0,
+        "quick_share": 0.9999997880724191,
+        "resolved_share": 2.1192758104224646e-07,
+        "unresolved_share": 0.0,
+        "no_failure_rate": 0.0,
+        "no_complaint_rate": 0.0,
+        "quick_rate": 0.0,
+        "resolved_rate": 0.0,
+        "unresolved_rate": 0.0,
+    }
+)  # quick + resolved rounds to 1 + 2e-16 (found by the explore run): refused before
 def test_inclusive_and_exclusive_readings_convert_losslessly(args: dict[str, float]) -> None:
     tree = RepurchaseTree(**args)
     inc = tree.inclusive()

@@ -320,7 +320,7 @@ class RepurchaseTree(JsonMixin):
         q, s = self.quick_share, self.resolved_share
         rate = (q * self.quick_rate + s * self.resolved_rate) / S if S > 0 else self.resolved_rate
         return InclusiveResolution(
-            resolved_share=S,
+            resolved_share=min(S, 1.0),  # q + s rounds to 1 + 2e-16 when u = 0
             resolved_rate=min(rate, 1.0),
             quick_share=q,
             quick_rate=self.quick_rate,
