@@ -255,3 +255,17 @@ def time_unit_from_payload(payload: dict[str, Any]) -> str | None:
         return time_unit_label(unit)
     except CustValueError as exc:
         raise PersistenceError(f"payload: field 'time_unit': {exc}") from None
+
+
+def params_to_payload(params: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named parameters of ``params`` as JSON-safe numbers (bit-exact)."""
+    return {n: _persist.encode_float(getattr(params, n)) for n in names}
+
+
+def params_from_payload(payload: dict[str, Any], names: tuple[str, ...]) -> dict[str, float]:
+    """The ``params`` object of a model payload as floats by name (PersistenceError if bad)."""
+    raw = _persist.require(payload, "params", dict, "payload")
+    return {
+        n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
+        for n in names
+    }

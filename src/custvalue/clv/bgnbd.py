@@ -34,6 +34,8 @@ from custvalue.clv._fitted import (
     FittedModel,
     fit_from_payload,
     fit_to_payload,
+    params_from_payload,
+    params_to_payload,
     time_unit_from_payload,
 )
 from custvalue.clv._inputs import (
@@ -672,7 +674,7 @@ class _BetaGeoFamily(FittedModel):
         """Serialise to a versioned JSON document (kind: the class name, ``"BetaGeo"`` ...),
         bit-exact."""
         payload: dict[str, Any] = {
-            "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
+            "params": params_to_payload(self.params, PARAM_NAMES),
             "fit": fit_to_payload(self),
             "time_unit": self.time_unit,
             "total_repeat_purchases": None
@@ -691,11 +693,7 @@ class _BetaGeoFamily(FittedModel):
             For malformed documents, another kind, or a newer schema version.
         """
         payload = _persist.loads(text, cls.__name__)
-        raw = _persist.require(payload, "params", dict, "payload")
-        values = {
-            n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
-            for n in PARAM_NAMES
-        }
+        values = params_from_payload(payload, PARAM_NAMES)
         total = payload.get("total_repeat_purchases")  # absent in older documents
         with _persist.invalid_content(cls.__name__):
             params = cls._PARAMS(**values)

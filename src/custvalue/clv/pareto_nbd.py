@@ -29,6 +29,8 @@ from custvalue.clv._fitted import (
     FittedModel,
     fit_from_payload,
     fit_to_payload,
+    params_from_payload,
+    params_to_payload,
     time_unit_from_payload,
 )
 from custvalue.clv._inputs import (
@@ -468,7 +470,7 @@ class ParetoNBD(FittedModel):
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (kind ``"ParetoNBD"``), bit-exact."""
         payload: dict[str, Any] = {
-            "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
+            "params": params_to_payload(self.params, PARAM_NAMES),
             "fit": fit_to_payload(self),
             "time_unit": self.time_unit,
             "total_repeat_purchases": None
@@ -487,11 +489,7 @@ class ParetoNBD(FittedModel):
             For malformed documents, another kind, or a newer schema version.
         """
         payload = _persist.loads(text, "ParetoNBD")
-        raw = _persist.require(payload, "params", dict, "payload")
-        values = {
-            n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
-            for n in PARAM_NAMES
-        }
+        values = params_from_payload(payload, PARAM_NAMES)
         total = payload.get("total_repeat_purchases")
         with _persist.invalid_content("ParetoNBD"):
             return cls(

@@ -42,6 +42,8 @@ from custvalue.clv._fitted import (
     FittedModel,
     fit_from_payload,
     fit_to_payload,
+    params_from_payload,
+    params_to_payload,
     time_unit_from_payload,
 )
 from custvalue.clv._inputs import optional_time_unit
@@ -687,7 +689,7 @@ class ShiftedBetaGeo(FittedModel):
     def to_json(self) -> str:
         """Serialise to a versioned JSON document (kind ``"ShiftedBetaGeo"``), bit-exact."""
         payload: dict[str, Any] = {
-            "params": {n: _persist.encode_float(getattr(self.params, n)) for n in PARAM_NAMES},
+            "params": params_to_payload(self.params, PARAM_NAMES),
             "fit": fit_to_payload(self),
             "time_unit": self.time_unit,
         }
@@ -703,11 +705,7 @@ class ShiftedBetaGeo(FittedModel):
             For malformed documents, another kind, or a newer schema version.
         """
         payload = _persist.loads(text, "ShiftedBetaGeo")
-        raw = _persist.require(payload, "params", dict, "payload")
-        values = {
-            n: _persist.decode_float(_persist.require(raw, n, (int, float, str), "params"), n)
-            for n in PARAM_NAMES
-        }
+        values = params_from_payload(payload, PARAM_NAMES)
         with _persist.invalid_content("ShiftedBetaGeo"):
             return cls(
                 ShiftedBetaGeoParams(**values),
