@@ -26,6 +26,7 @@ model. http://brucehardie.com/notes/021/
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -191,26 +192,28 @@ def probability_alive(
 
 
 def _alive_closed_form(
-    t: FloatArray, r: FloatArray, alpha: FloatArray, a: FloatArray, b: FloatArray
+    s: FloatArray, log1p_s: FloatArray, r: FloatArray, a: FloatArray, b: FloatArray
 ) -> FloatArray:
     """``(a+b-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b-1; z)]``, z = t/(alpha+t).
 
     FHL (2005) eq. (9) after Euler's transformation ``2F1(r, b; c; z) = (1-z)^(c-r-b)
     2F1(c-r, c-b; c; z)``, which keeps the hypergeometric factor bounded as z -> 1 and
-    independent of large ``r``. Singular at ``a = 1`` (handled by the caller).
+    independent of large ``r``. Singular at ``a = 1`` (handled by the caller). Takes
+    ``s = t/alpha`` and ``ln(1 + s) = -ln(1 - z)``; the arguments are not broadcast against
+    each other beforehand, so terms of the parameters alone (``a + b - 1``, ...) cost one
+    value per customer, not one per customer and horizon.
     """
-    log1mz = -np.log1p(t / alpha)  # ln(1 - z)
-    z = t / (alpha + t)
+    z = s / (1.0 + s)
     c = a + b - 1.0
     with np.errstate(all="ignore"):
         hyp = special.hyp2f1(c - r, a - 1.0, c, z)
-        bracket = -np.expm1((a - 1.0) * log1mz + np.log(hyp))
+        bracket = -np.expm1(np.log(hyp) - (a - 1.0) * log1p_s)
         out: FloatArray = c / (a - 1.0) * bracket
     return out
 
 
 def _alive_direct(
-    t: FloatArray, r: FloatArray, alpha: FloatArray, a: FloatArray, b: FloatArray
+    s: FloatArray, log1p_s: FloatArray, r: FloatArray, a: FloatArray, b: FloatArray
 ) -> FloatArray:
     """:func:`_alive_closed_form` with the removable singularity at ``a = 1`` bridged.
 
@@ -219,13 +222,13 @@ def _alive_direct(
     """
     near_one = np.abs(a - 1.0) < A_ONE_GAP
     if not np.any(near_one):
-        return _alive_closed_form(t, r, alpha, a, b)
-    out = _alive_closed_form(t, r, alpha, np.where(near_one, 2.0, a), b)
+        return _alive_closed_form(s, log1p_s, r, a, b)
+    out = _alive_closed_form(s, log1p_s, r, np.where(near_one, 2.0, a), b)
     nodes = (-2.0, -1.0, 1.0, 2.0)
     u = (a - 1.0) / A_ONE_GAP
     bridged = np.zeros_like(out)
     for i, ui in enumerate(nodes):
-        value = _alive_closed_form(t, r, alpha, np.full_like(a, 1.0 + ui * A_ONE_GAP), b)
+        value = _alive_closed_form(s, log1p_s, r, np.full_like(a, 1.0 + ui * A_ONE_GAP), b)
         weight = np.ones_like(u)
         for j, uj in enumerate(nodes):
             if j != i:
@@ -236,15 +239,14 @@ def _alive_direct(
 
 
 def _alive_bounds(
-    t: FloatArray, r: FloatArray, alpha: FloatArray, a: FloatArray, b: FloatArray
+    s: FloatArray, log1p_s: FloatArray, r: FloatArray, a: FloatArray, b: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Rigorous bounds on the alive-customer expectation.
+    """Rigorous bounds on the alive-customer expectation (``s = t/alpha``).
 
     ``g(p) = (1 - (1 + p t/alpha)^-r)/p`` decreases in p, so ``g(1) <= E <= g(0+) = r t/alpha``;
     for ``a > 1`` also ``E <= E[1/p] = (a+b-1)/(a-1)``.
     """
-    s = t / alpha
-    lower = -np.expm1(-r * np.log1p(s))
+    lower = -np.expm1(-r * log1p_s)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_inv = np.where(a > 1.0, (a + b - 1.0) / (a - 1.0), np.inf)
     upper = np.minimum(r * s, mean_inv)
@@ -438,42 +440,76 @@ def expected_purchases_alive(
     parameters; conditional on a history pass the posterior ``(r+x, alpha+T, a, b+x)``
     (FHL 2005 eq. 10). When ``a + b - 1 < 0.5`` the identity
     ``E(a, b) = b/(a+b) E(a, b+1) + 1 - (1-z)^a 2F1(a+b-r, a; a+b; z)`` avoids the
-    removable singularity at ``a + b = 1``.
+    removable singularity at ``a + b = 1``. The arguments broadcast; each intermediate has
+    the shape of the arguments it depends on (horizons ``(k, 1)`` against customers ``(n,)``
+    compute the customers' terms once). Large inputs are evaluated in blocks of
+    :data:`BLOCK_VALUES` values along the last axis, so the dozen intermediates stay in the
+    processor's cache instead of streaming through fresh memory (about 1.6x faster at 12M
+    values, and a bounded working set).
     """
-    tf, rf, af_, aa, bb = np.broadcast_arrays(*(_f(v) for v in (t, r, alpha, a, b)))
-    shift = (aa + bb - 1.0) < C_SHIFT
+    args = [_f(v) for v in (t, r, alpha, a, b)]
+    shape = np.broadcast_shapes(*(v.shape for v in args))
+    size = math.prod(shape)
+    if size <= 2 * BLOCK_VALUES or shape[-1] < 2:
+        return _alive_block(shape, args)
+    n_last = shape[-1]
+    step = max(1, BLOCK_VALUES // (size // n_last))
+    out = np.empty(shape)
+    for lo in range(0, n_last, step):
+        sl = slice(lo, lo + step)
+        part = [v[..., sl] if v.ndim and v.shape[-1] == n_last else v for v in args]
+        out[..., sl] = _alive_block(out[..., sl].shape, part)
+    return out
+
+
+#: Values per block of :func:`expected_purchases_alive` (about 1 MiB per intermediate).
+BLOCK_VALUES = 1 << 17
+
+
+def _alive_block(shape: tuple[int, ...], args: list[FloatArray]) -> FloatArray:
+    """:func:`expected_purchases_alive` of one block: ``args`` are ``(t, r, alpha, a, b)``
+    and ``shape`` their broadcast shape."""
+    tf, rf, af_, aa, bb = args
+    with np.errstate(all="ignore"):
+        s = tf / af_
+        log1p_s = np.log1p(s)
+    c = aa + bb - 1.0
+    shift = c < C_SHIFT
     if not np.any(shift):
-        out = _alive_direct(tf, rf, af_, aa, bb)
+        out = _alive_direct(s, log1p_s, rf, aa, bb)
     else:
-        b_used = np.where(shift, bb + 1.0, bb)
-        out = _alive_direct(tf, rf, af_, aa, b_used)
-        log1mz = -np.log1p(tf / af_)
-        z = tf / (af_ + tf)
+        out = _alive_direct(s, log1p_s, rf, aa, np.where(shift, bb + 1.0, bb))
         with np.errstate(all="ignore"):
-            hyp = special.hyp2f1(aa + bb - rf, aa, aa + bb, z)
-            first = -np.expm1(aa * log1mz + np.log(hyp))
+            hyp = special.hyp2f1(aa + bb - rf, aa, aa + bb, s / (1.0 + s))
+            first = -np.expm1(np.log(hyp) - aa * log1p_s)
         out = np.where(shift, bb / (aa + bb) * out + first, out)
-    lower, upper = _alive_bounds(tf, rf, af_, aa, bb)
+    lower, upper = _alive_bounds(s, log1p_s, rf, aa, bb)
     # Fall back to quadrature where the closed form failed or lost >= ~7 digits to the
     # cancellation in 1 - (1-z)^(a-1) 2F1(...) (when E is tiny relative to its prefactor).
     with np.errstate(all="ignore"):
-        cancel = np.abs(out) < 1e-7 * np.minimum(np.abs((aa + bb - 1.0) / (aa - 1.0)), 1.0)
+        cancel = np.abs(out) < 1e-7 * np.minimum(np.abs(c / (aa - 1.0)), 1.0)
         # scipy's hyp2f1 loses accuracy (silently, up to ~15%) for large parameters, near
         # the bridged singularity a = 1, for tiny a and for z -> 1; integrate there instead
         # (checked against 50-digit mpmath in tests/test_numerics_mpmath.py).
         unreliable = (
-            (np.maximum(np.abs(aa + bb - 1.0 - rf), np.maximum(aa, bb)) > LARGE_PARAM)
+            (np.maximum(np.abs(c - rf), np.maximum(aa, bb)) > LARGE_PARAM)
             | (np.abs(aa - 1.0) < 1e-3)
             | (aa < 1e-3)  # nearly singular Beta(a, b) at p = 0
             | (rf < 1e-3)  # E ~ r: the closed form's 1 - 2F1(...) cancels
-            | (tf > 1e6 * af_)  # z = t/(alpha+t) within 1e-6 of 1
         )
         bad = (tf > 0) & (
-            ~np.isfinite(out) | (out < lower * 0.999) | (out > upper * 1.001) | cancel | unreliable
+            ~np.isfinite(out)
+            | (out < lower * 0.999)
+            | (out > upper * 1.001)
+            | cancel
+            | unreliable
+            | (tf > 1e6 * af_)  # z = t/(alpha+t) within 1e-6 of 1
         )
+    out = np.broadcast_to(out, shape)
     if np.any(bad):
-        out = np.array(out, dtype=np.float64).reshape(tf.shape)
-        out[bad] = _quadrature_once_per_value(tf[bad], rf[bad], af_[bad], aa[bad], bb[bad])
+        out = np.array(out, dtype=np.float64)
+        columns = (np.broadcast_to(v, shape)[bad] for v in (tf, rf, af_, aa, bb))
+        out[bad] = _quadrature_once_per_value(*columns)
     result: FloatArray = np.where(tf > 0, np.clip(out, lower, upper), 0.0)
     return result
 
@@ -495,16 +531,20 @@ def expected_purchases_conditional(
     alive at T is again of BG/NBD form); ``b+x+1`` with ``dropout_at_zero`` (MBG/NBD, Wagner
     and Hoppe 2008).
     """
-    xf, Tf = _f(x), _f(T)
+    xf, Tf, tf = _f(x), _f(T), _f(t)
     p_alive = probability_alive(xf, t_x, Tf, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
     b_post = _f(b) + (1.0 if dropout_at_zero else 0.0)  # b of the survivors of time 0
-    tf, xb, Tb = np.broadcast_arrays(_f(t), xf, Tf)
-    if tf.size >= GROUP_MIN and all(np.ndim(v) == 0 for v in (r, alpha, a, b)):
-        e_alive = _alive_once_per_history(
-            np.ravel(tf), np.ravel(xb), np.ravel(Tb), r, alpha, a, b_post
-        ).reshape(tf.shape)
+    xb, Tb = np.broadcast_arrays(xf, Tf)
+    groupable = (
+        xb.ndim == 1
+        and (tf.ndim == 0 or tf.shape == xb.shape or (tf.ndim == 2 and tf.shape[1] == 1))
+        and xb.size >= GROUP_MIN
+        and all(np.ndim(v) == 0 for v in (r, alpha, a, b))
+    )
+    if groupable:
+        e_alive = _alive_once_per_history(tf, xb, Tb, r, alpha, a, b_post)
     else:
-        e_alive = expected_purchases_alive(t, _f(r) + xf, _f(alpha) + Tf, a, b_post + xf)
+        e_alive = expected_purchases_alive(tf, _f(r) + xf, _f(alpha) + Tf, a, b_post + xf)
     out: FloatArray = p_alive * e_alive
     return out
 
@@ -517,28 +557,34 @@ def _alive_once_per_history(
     t: FloatArray, x: FloatArray, T: FloatArray, r: ArrayLike, alpha: ArrayLike,
     a: ArrayLike, b: ArrayLike,
 ) -> FloatArray:  # fmt: skip
-    """``E_alive(t; r+x, alpha+T, a, b+x)`` per row, once per distinct ``(t, x, T)``.
+    """``E_alive(t; r+x, alpha+T, a, b+x)``, once per distinct ``(x, T)`` (and ``t``).
 
-    The expectation of a customer alive at T does not depend on ``t_x``, so it repeats far
+    ``x`` and ``T`` are 1-D columns of customers; ``t`` is a scalar, one horizon per customer,
+    or a column ``(k, 1)`` of horizons shared by all (the result is then ``(k, n)``). The
+    expectation of a customer alive at T does not depend on ``t_x``, so it repeats far
     more than whole histories do (e.g. ~30,000 distinct (x, T) among 1M customers acquired
     over three years on a day grid, against ~420,000 distinct histories). Grouping is used
     only when a sample shows enough repetition (:func:`repetition_pays`): the 2F1 closed form
-    costs ~1 us per row and the grouping ~0.05-0.5 us.
+    costs ~0.1-1 us per value and the grouping ~0.05-0.5 us per customer.
     """
-    columns = (t, x, T)
+    columns = (t, x, T) if t.shape == x.shape else (x, T)
     varying = [i for i, c in enumerate(columns) if not (c == c[0]).all()]
+
+    def alive(tt: FloatArray, xx: FloatArray, TT: FloatArray) -> FloatArray:
+        return expected_purchases_alive(tt, _f(r) + xx, _f(alpha) + TT, a, _f(b) + xx)
+
     if varying and not repetition_pays(*(columns[i] for i in varying)):
-        return expected_purchases_alive(t, _f(r) + x, _f(alpha) + T, a, _f(b) + x)
+        return alive(t, x, T)
     # group on the varying columns only (a common horizon t costs a ranking pass for nothing)
     grouped = [c[:1] for c in columns]
-    inverse: NDArray[np.intp] = np.zeros(t.size, dtype=np.intp)
+    inverse: NDArray[np.intp] = np.zeros(x.size, dtype=np.intp)
     if varying:
         unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
         for i, u in zip(varying, unique, strict=True):
             grouped[i] = u
-    tu, xu, Tu = grouped
-    out: FloatArray = expected_purchases_alive(tu, _f(r) + xu, _f(alpha) + Tu, a, _f(b) + xu)
-    return out[inverse]
+    tu, xu, Tu = grouped if len(grouped) == 3 else (t, *grouped)
+    out: FloatArray = alive(tu, xu, Tu)[..., inverse]
+    return out
 
 
 def probability_no_purchase_conditional(
