@@ -15,6 +15,7 @@ from strategies import bgnbd_histories, bgnbd_params
 from custvalue.clv import BetaGeo, BetaGeoParams
 from custvalue.clv import _bgnbd_kernels as k
 from custvalue.clv import _mbgnbd_kernels as mbg_k
+from custvalue.clv.bgnbd import _HistoryObjective
 from custvalue.errors import (
     ConvergenceError,
     ConvergenceWarning,
@@ -106,6 +107,56 @@ def test_gradient_matches_finite_differences(kern: Any, params: Any, hist: Any) 
         ll_up, ll_down = (kern.log_likelihood(x, t_x, T, *v).sum() for v in (up, down))
         fd = (ll_up - ll_down) / (2 * h)
         assert grads[i] == pytest.approx(fd, rel=1e-5, abs=1e-6 * (1 + abs(fd)) / theta[i])
+
+
+def _gradient_term_sizes(x: Any, T: Any, w: Any, theta: Any) -> Any:
+    """Bounds on the terms summed into each component of the objective's gradient (their
+    rounding, not the sum's size, limits a finite difference of the gradient)."""
+    from scipy.special import digamma
+
+    r, alpha, a, b = theta
+    top = float(np.max(x)) + 1.0
+    logs = abs(np.log(alpha)) + abs(np.log(alpha + float(np.max(T))))
+    size_a = abs(digamma(a + b)) + abs(digamma(a + b + top)) + 1 / a
+    sizes = (
+        abs(digamma(r)) + abs(digamma(r + top)) + 2 * logs,
+        (r + top) / alpha,
+        size_a,
+        abs(digamma(b)) + abs(digamma(b + top)) + size_a + 1 / b,
+    )
+    return float(np.sum(w)) * np.array(sizes)
+
+
+@pytest.mark.parametrize("dropout", [False, True], ids=["BG/NBD", "MBG/NBD"])
+@given(bgnbd_params(low=0.05, high=20.0), bgnbd_histories(max_frequency=50))
+def test_objective_hessian_matches_finite_differences(
+    dropout: bool, params: Any, hist: Any
+) -> None:
+    """The fit's analytic Hessian (Newton polishing, standard errors) against central
+    differences of its analytic gradient, Richardson-extrapolated; the tolerance is the
+    extrapolation's own error estimate plus the rounding of the differenced gradients
+    (a few ulps of the largest terms they sum)."""
+    x, t_x, T = hist
+    w = 1.0 + np.arange(x.size) % 3  # weights count repeated rows
+    objective = _HistoryObjective(x, t_x, T, w, dropout_at_zero=dropout)
+    theta = np.array(params)
+    hess = objective.hessian(theta)
+    assert np.array_equal(hess, hess.T)
+    rounding_scale = 64 * np.finfo(float).eps * _gradient_term_sizes(x, T, w, theta)
+    for i in range(4):
+
+        def central(h: float, i: int = i) -> Any:
+            up, down = theta.copy(), theta.copy()
+            up[i] += h
+            down[i] -= h
+            # the step actually taken (theta +- h is rounded: ~1e-12 of h)
+            return (objective(up)[1] - objective(down)[1]) / (up[i] - down[i])
+
+        h = 1e-4 * theta[i]
+        coarse, fine = central(h), central(h / 2)
+        extrapolated = (4 * fine - coarse) / 3
+        tolerance = np.abs(fine - coarse) + rounding_scale / h
+        assert np.all(np.abs(hess[:, i] - extrapolated) <= tolerance)
 
 
 @given(bgnbd_params(), bgnbd_histories(), st.floats(0.01, 100.0), st.floats(0.0, 100.0))
