@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 from strategies import bgnbd_histories, bgnbd_params
 
-from custvalue.clv import BetaGeo, BetaGeoParams
+from custvalue.clv import BetaGeo, BetaGeoParams, ParetoNBD
 from custvalue.clv import _bgnbd_kernels as k
 from custvalue.clv import _mbgnbd_kernels as mbg_k
 from custvalue.clv.bgnbd import _HistoryObjective
@@ -201,6 +201,35 @@ def test_weighted_fit_equals_repeated_rows() -> None:
     assert weighted.n_customers == repeated.n_customers == w.sum()
     zero = BetaGeo.fit(np.r_[x, 5.0], np.r_[t_x, 1.0], np.r_[T, 2.0], weights=np.r_[w, 0])
     np.testing.assert_allclose(zero.params.as_array(), weighted.params.as_array(), rtol=1e-7)
+
+
+@pytest.mark.parametrize("model", [BetaGeo, ParetoNBD], ids=["BG/NBD", "Pareto/NBD"])
+def test_fit_without_merging_distinct_histories_is_the_same_fit(
+    model: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Continuous event times make every history distinct; the fit then skips merging
+    identical rows (it would cost more than it saves). Both paths give the same optimum:
+    parameters to the optimizer's resolution, log-likelihood to the rounding of its sum."""
+    from custvalue.clv import _inputs, simulate_bgnbd
+
+    n = 2 * _inputs._COLLAPSE_ALWAYS  # a quarter weigh 0: more rows than always merged
+    sim = simulate_bgnbd(CDNOW, np.random.default_rng(5).uniform(1.0, 80.0, n), rng=5)
+    x, t_x, T = sim.frequency, sim.recency, sim.T
+    w = np.random.default_rng(6).integers(0, 4, size=n)  # weight 0 drops a row
+    decisions: list[bool] = []
+
+    def fits(merge: bool) -> Any:
+        def judged(*columns: Any, **kw: Any) -> bool:
+            decisions.append(merge)
+            return merge
+
+        monkeypatch.setattr(_inputs, "repetition_pays", judged)
+        return model.fit(x, t_x, T, weights=w, strict=True)
+
+    merged, plain = fits(True), fits(False)
+    assert decisions == [True, False]  # both paths were taken
+    np.testing.assert_allclose(plain.params.as_array(), merged.params.as_array(), rtol=1e-7)
+    assert plain.log_likelihood == pytest.approx(merged.log_likelihood, rel=1e-13)
 
 
 def test_fit_is_pure_and_model_frozen() -> None:

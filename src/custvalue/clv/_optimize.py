@@ -366,6 +366,11 @@ def _maximize(
 
     u0 = np.log(np.asarray(initial, dtype=np.float64))
     bounds = [(-LOG_BOUND, LOG_BOUND)] * u0.size
+    # With an analytic Hessian the Newton polishing is cheap (one gradient and one Hessian
+    # per step) and converges quadratically, so the quasi-Newton stage only has to come
+    # close; without one, each Newton step costs 2k + 1 gradients and the quasi-Newton
+    # stage goes as far as rounding allows.
+    tolerances = {"ftol": 1e-12, "gtol": 1e-9} if hessian else {"ftol": 1e-15, "gtol": 1e-11}
     res = optimize.minimize(
         negative_mean,
         u0,
@@ -373,7 +378,7 @@ def _maximize(
         method="L-BFGS-B",
         bounds=bounds,
         callback=lambda _: bar.update(1),
-        options={"maxiter": max_iterations, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 20},
+        options={"maxiter": max_iterations, "maxcor": 20, **tolerances},
     )
     u = np.asarray(res.x, dtype=np.float64)
     iterations = int(res.nit)
@@ -413,7 +418,11 @@ def _maximize(
         improved = False
         grad_norm = float(np.max(np.abs(grad)))
         noise = 8.0 * np.finfo(np.float64).eps * max(abs(value), 1.0)
-        while t > 1e-8:
+        # At the optimum the Newton model predicts a decrease below rounding: the full step
+        # is tried once, as shorter ones cannot do better (halving them 27 times to 1e-8
+        # cost a fit on a million distinct histories 15 likelihood evaluations).
+        floor = t if -0.5 * float(grad @ step) <= noise else 1e-8
+        while t >= floor:
             cand = np.clip(u + t * step, -LOG_BOUND, LOG_BOUND)
             cand_value, cand_grad = negative_mean(cand)
             # Accept a decrease, or (at the optimum, where values differ only by rounding)

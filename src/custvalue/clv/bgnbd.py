@@ -827,6 +827,20 @@ def _dot(a: NDArray[Any], b: NDArray[Any]) -> float:
     return float(np.einsum("i,i->", a, b))
 
 
+def _logaddexp_and_weight(a3: FloatArray, a4: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(logaddexp(a3, a4), expit(a3 - a4))`` from one ``exp`` and one ``log1p``.
+
+    numpy's ``logaddexp`` and scipy's ``expit`` are not vectorised (about 12 and 6 ns per
+    value against 1 ns for ``exp``): together they were half the cost of a likelihood
+    evaluation on a million customers. Equal to them within an ulp or two.
+    """
+    d = a3 - a4
+    e = np.exp(-np.abs(d))
+    both = np.maximum(a3, a4) + np.log1p(e)
+    weight: FloatArray = np.where(d >= 0, 1.0, e) / (1.0 + e)
+    return both, weight
+
+
 class _HistoryObjective:
     """Total BG/NBD log-likelihood (FHL 2005 eq. 6) and its gradient over weighted histories.
 
@@ -885,8 +899,8 @@ class _HistoryObjective:
             rx = r + self.x
             A3 = -rx * lT
             A4 = (math.log(a) - log_b)[self.x_index] - rx * lt
-            ll += _dot(w, np.logaddexp(A3, A4))
-            w_alive = special.expit(A3 - A4)
+            total_ll, w_alive = _logaddexp_and_weight(A3, A4)
+            ll += _dot(w, total_ll)
             ww_alive = w * w_alive
             ww_dead = w - ww_alive
             d_r -= _dot(ww_alive, lT) + _dot(ww_dead, lt)
@@ -933,8 +947,8 @@ class _HistoryObjective:
             lT = np.log(alpha + self.T)
             lt = np.log(alpha + self.t_x)
             rx = r + self.x
-            d = -rx * (lT - lt) - (math.log(a) - log_b)[self.x_index]  # A3 - A4
-            p_alive = special.expit(d)
+            A4 = (math.log(a) - log_b)[self.x_index] - rx * lt
+            p_alive = _logaddexp_and_weight(-rx * lT, A4)[1]
             w_alive = w * p_alive
             w_dead = w - w_alive
             inv_T = 1.0 / (alpha + self.T)
