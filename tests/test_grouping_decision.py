@@ -105,13 +105,15 @@ def test_clv_grouped_equals_plain(kind: str) -> None:
     assert math.isfinite(float(clv(x, tx, T, m).sum()))
 
 
-@pytest.mark.parametrize("n_values", [50, 5_000])  # dense table / sort of the row codes
+# dense table / two 16-bit radix passes (codes < 2**32) / merge sort of the row codes
+@pytest.mark.parametrize("n_values", [50, 500, 5_000])
 def test_collapse_rows_matches_numpy_unique(n_values: int) -> None:
     from custvalue._collapse import _DENSE_LIMIT, collapse_rows
 
     rng = np.random.default_rng(n_values)
     cols = tuple(rng.integers(0, n_values, 30_000) / 7.0 for _ in range(3))
-    assert (n_values**3 > _DENSE_LIMIT) == (n_values == 5_000)
+    assert (n_values**3 > _DENSE_LIMIT) == (n_values >= 500)
+    assert (n_values**3 > 1 << 32) == (n_values == 5_000)
     (u0, u1, u2), weights, inverse = collapse_rows(*cols, weights=np.full(30_000, 2.0))
     rows, counts = np.unique(np.stack(cols, axis=1), axis=0, return_counts=True)
     np.testing.assert_array_equal(np.stack([u0, u1, u2], axis=1), rows)

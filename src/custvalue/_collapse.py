@@ -112,6 +112,21 @@ def _row_codes(columns: tuple[FloatArray, ...]) -> tuple[NDArray[np.int64], int]
     return code, radix
 
 
+def _stable_order(code: NDArray[np.int64], radix: int) -> NDArray[np.intp]:
+    """``np.argsort(code, kind="stable")`` for codes in ``[0, radix)``.
+
+    Codes below 2**32 are ordered by two stable passes on 16-bit halves (least significant
+    first): numpy sorts 16-bit keys by counting, which makes this ~2.5x faster than a merge
+    sort of the 64-bit codes on a million rows.
+    """
+    if radix > 1 << 32:
+        return np.argsort(code, kind="stable")
+    low = np.argsort((code & 0xFFFF).astype(np.uint16), kind="stable")
+    high = (code[low] >> 16).astype(np.uint16)
+    out: NDArray[np.intp] = low[np.argsort(high, kind="stable")]
+    return out
+
+
 def collapse_rows(
     *columns: FloatArray, weights: FloatArray | None = None
 ) -> tuple[tuple[FloatArray, ...], FloatArray, NDArray[np.intp]]:
@@ -138,7 +153,7 @@ def collapse_rows(
         first = np.empty(n_unique, dtype=np.intp)
         first[inverse] = np.arange(n, dtype=np.intp)  # a representative row of each group
     else:  # one sort of the codes; ~10x faster than np.unique + searchsorted on 1M rows
-        order = np.argsort(code, kind="stable")
+        order = _stable_order(code, radix)
         sorted_code = code[order]
         starts = np.empty(n, dtype=bool)
         starts[0] = True
