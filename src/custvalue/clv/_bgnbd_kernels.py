@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custvalue._collapse import collapse_rows, repetition_pays
+from custvalue.clv._bgnbd_interpolation import alive_by_interpolation
 
 __all__ = [
     "expected_purchases_alive",
@@ -574,7 +575,10 @@ def _alive_once_per_history(
         return expected_purchases_alive(tt, _f(r) + xx, _f(alpha) + TT, a, _f(b) + xx)
 
     if varying and not repetition_pays(*(columns[i] for i in varying)):
-        return alive(t, x, T)
+        # nothing repeats (continuous times): one smooth function of t/(alpha+T) per x
+        params = (float(r), float(alpha), float(a), float(b))  # type: ignore[arg-type]
+        interpolated = alive_by_interpolation(expected_purchases_alive, t, x, T, *params)
+        return alive(t, x, T) if interpolated is None else interpolated
     # group on the varying columns only (a common horizon t costs a ranking pass for nothing)
     grouped = [c[:1] for c in columns]
     inverse: NDArray[np.intp] = np.zeros(x.size, dtype=np.intp)
