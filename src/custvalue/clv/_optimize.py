@@ -165,7 +165,8 @@ def _rises_or_stays_flat(
     given up to two Newton steps across the valley along the ``stiff`` eigen-directions
     (curvature, unit vector) before it counts: the likelihood is profiled, not sliced.
     """
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # a subnormal component of the direction overflows the room along it to inf: unlimited
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         room = np.where(
             direction > 0,
             (LOG_BOUND - u) / direction,
