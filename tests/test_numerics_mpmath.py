@@ -224,6 +224,22 @@ def test_known_nan_case_huge_r_alpha_a_near_one() -> None:
 
 
 @pytest.mark.parametrize(
+    ("r", "a", "b", "t", "T"),
+    [(0.01, 1.5, 12.0, 0.01, 677.4500733521105), (0.01171875, 0.5, 5.0, 0.01, 992.397503852188)],
+)
+def test_closed_form_cancellation_goes_to_quadrature(
+    r: float, a: float, b: float, t: float, T: float
+) -> None:
+    """Regression (found by the interpolation's property test): E ~ 1e-7 of its prefactor
+    (a+b-1)/(a-1) lost 8 digits in the closed form (5e-8 off the reference) yet passed the
+    cancellation guard, which sent only values below 1e-7 of it to quadrature."""
+    got = float(
+        BetaGeo(BetaGeoParams(r=r, alpha=1.0, a=a, b=b)).expected_purchases_new(t / (1 + T))
+    )
+    _check_rel(got, _adaptive(_e_new, t / (1 + T), r, 1.0, a, b), "cancellation")
+
+
+@pytest.mark.parametrize(
     "point",
     list(
         itertools.product(

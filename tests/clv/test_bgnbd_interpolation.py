@@ -1,9 +1,11 @@
 """The interpolated alive expectation (continuous-time bases) against the direct evaluation.
 
 The interpolant is accepted only when its Chebyshev tails are below ``TAIL_TOLERANCE``
-(1e-13 of the piece's values; the interpolation error is at most about twice the neglected
-tail) and a strided sample agrees with the direct evaluation to ``CHECK_TOLERANCE``; so every
-value, not only the sampled ones, must agree to ``CHECK_TOLERANCE`` when it is accepted.
+(1e-13 of the piece's values, or the node values' own rounding; the interpolation error is
+at most about twice the neglected tail) and a strided sample agrees with the direct
+evaluation to ``CHECK_TOLERANCE`` beyond the direct values' rounding (``rounding``: the
+closed form nearly cancels at small ``t / alpha``); so every value, not only the sampled
+ones, must agree closely (``PROMISE``) when it is accepted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from custvalue.clv import _bgnbd_interpolation as interpolation
 from custvalue.clv import _bgnbd_kernels as k
 
 CDNOW = (0.243, 4.414, 0.793, 2.426)
+#: Relative agreement of every interpolated value with the direct evaluation.
+PROMISE = 1e-10
 N = 64_000
 
 
@@ -53,9 +57,12 @@ def test_every_value_agrees_with_the_direct_evaluation(
     )
     if got is None:  # not verified (or not worth it): the caller evaluates directly
         return
-    np.testing.assert_allclose(
-        got, _direct(t, x, T, r, alpha, a, b), rtol=interpolation.CHECK_TOLERANCE, atol=0
-    )
+    exact = _direct(t, x, T, r, alpha, a, b)
+    # The sampled check holds the interpolant to 1e-12 plus the direct values' rounding; the
+    # direct values scatter a little more than that model says for large r (up to ~3e-12
+    # relative seen), so every value is held to PROMISE: far below the 1e-9 parity with
+    # lifetimes that predictions promise, far above any interpolation or indexing error.
+    assert np.all(np.abs(got - exact) <= PROMISE * np.abs(exact))
 
 
 def test_taken_on_a_continuous_base_with_horizons_and_t_zero() -> None:
@@ -94,6 +101,7 @@ def test_declined_when_the_check_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     evaluation; the public prediction is then exactly the direct one."""
     x, T = _continuous(N, 3)
     monkeypatch.setattr(interpolation, "CHECK_TOLERANCE", 0.0)
+    monkeypatch.setattr(interpolation, "ROUNDING_ULPS", 0)
     assert (
         interpolation.alive_by_interpolation(
             k.expected_purchases_alive, np.asarray(52.0), x, T, *CDNOW

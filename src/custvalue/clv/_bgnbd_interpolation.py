@@ -16,7 +16,8 @@ The node values come from the direct evaluation (``expected_purchases_alive`` of
 interpolant is used only when it is verified: every piece's last two Chebyshev coefficients
 must be below :data:`TAIL_TOLERANCE` of the piece's values (the series has converged), and
 the interpolated values of a strided sample of customers must equal the direct evaluation
-within :data:`CHECK_TOLERANCE`; otherwise the caller evaluates directly. It pays only when the
+within :data:`CHECK_TOLERANCE` plus the direct values' own rounding (:func:`rounding`);
+otherwise the caller evaluates directly. It pays only when the
 table (distinct ``x`` times pieces times nodes) is much smaller than the number of values.
 """
 
@@ -42,10 +43,32 @@ Direct = Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike], Float
 WIDTH = 0.5
 NODES = 12
 #: Largest ``|c_{K-2}| + |c_{K-1}|`` accepted, relative to the largest value of the piece
-#: (the node values carry ~1e-15 relative rounding: converged series end at that level).
+#: (the node values carry ~1e-15 relative rounding: converged series end at that level), or
+#: within the node values' own rounding (:func:`rounding`), whichever is larger.
 TAIL_TOLERANCE = 1e-13
-#: Largest relative difference accepted between interpolated and direct sample values.
+#: Largest relative difference accepted between interpolated and direct sample values, beyond
+#: the direct values' own rounding.
 CHECK_TOLERANCE = 1e-12
+#: Ulps of the closed form's prefactor that its values carry (see :func:`rounding`).
+ROUNDING_ULPS = 64
+
+
+def rounding(a: float, b: ArrayLike) -> FloatArray:
+    """Absolute rounding of the direct evaluation for ``Beta(a, b)`` (``b`` with ``x``).
+
+    The closed form is ``(a+b-1)/(a-1) [1 - (1-z)^(a-1) 2F1(...)]``: at small ``t/alpha``
+    the bracket nearly cancels, so its values carry ~``ROUNDING_ULPS`` ulps of the prefactor
+    (3e-12 relative for CDNOW's ``x = 0`` customers over a month); the interpolant is held to
+    the direct evaluation's accuracy, not beyond it.
+    """
+    out: FloatArray = (
+        ROUNDING_ULPS
+        * np.finfo(np.float64).eps
+        * np.abs((a + np.asarray(b, dtype=np.float64) - 1.0) / (a - 1.0))
+    )
+    return out
+
+
 #: Customers checked against the direct evaluation.
 CHECK_SAMPLE = 64
 #: The table of node values may hold at most this share of the values to interpolate.
@@ -91,13 +114,20 @@ def alive_by_interpolation(
     ``expected_purchases_alive`` (passed in: the kernels call this module).
     """
     shape = np.broadcast_shapes(t.shape, x.shape)
-    with np.errstate(divide="ignore"):
-        v = np.log(t) - np.log(alpha + T)  # ln s; -inf for t = 0 (no window: 0 purchases)
-    finite = v[np.isfinite(v)]
-    if finite.size == 0:
+    log_age = np.log(alpha + T)  # v = ln s = ln t - ln(alpha + T), formed block by block
+    with np.errstate(divide="ignore"):  # ln 0 = -inf: no window, no purchases
+        log_t = np.log(t).reshape(1, -1) if t.shape == x.shape else np.log(t).reshape(-1, 1)
+    finite = np.isfinite(log_t)
+    if not np.any(finite):
         return None
-    v_lo = float(np.min(finite))
-    n_pieces = max(1, math.ceil((float(np.max(finite)) - v_lo) / WIDTH + 1e-9))
+    if log_t.shape[1] > 1:  # one horizon per customer
+        v = (log_t - log_age)[finite]
+        v_lo, v_hi = float(np.min(v)), float(np.max(v))
+    else:
+        ages = (float(np.min(log_age)), float(np.max(log_age)))
+        v_lo = float(np.min(log_t[finite])) - ages[1]
+        v_hi = float(np.max(log_t[finite])) - ages[0]
+    n_pieces = max(1, math.ceil((v_hi - v_lo) / WIDTH + 1e-9))
     x_rank, n_x = rank_values(x)
     size = math.prod(shape)
     if n_x * n_pieces * NODES > TABLE_SHARE * size:
@@ -112,35 +142,39 @@ def alive_by_interpolation(
     values = direct(np.tile(s_nodes, (n_x, 1)), r + xx, 1.0, a, b + xx)  # (n_x * pieces, nodes)
     coef = values @ matrix.T
     tail = np.abs(coef[:, -1]) + np.abs(coef[:, -2])
-    if not (
-        np.all(np.isfinite(coef))
-        and np.all(tail <= TAIL_TOLERANCE * np.max(np.abs(values), axis=1))
-    ):
+    allowed = np.maximum(TAIL_TOLERANCE * np.max(np.abs(values), axis=1), rounding(a, b + xx[:, 0]))
+    if not (np.all(np.isfinite(coef)) and np.all(tail <= allowed)):
         return None
-    out = _evaluate(np.broadcast_to(v, shape), np.broadcast_to(x_rank, shape), coef, v_lo, n_pieces)
+    out = _evaluate(log_t, log_age, x_rank, coef, v_lo, n_pieces).reshape(shape)
     # verify on a strided sample against the direct evaluation
-    flat_t, flat_x, flat_T = (np.broadcast_to(c, shape).ravel() for c in (t, x, T))
-    pick = np.linspace(0, size - 1, min(CHECK_SAMPLE, size)).astype(np.intp)
-    exact = direct(flat_t[pick], r + flat_x[pick], alpha + flat_T[pick], a, b + flat_x[pick])
-    got = out.ravel()[pick]
-    if not np.all(np.abs(got - exact) <= CHECK_TOLERANCE * np.abs(exact)):
+    pick = np.unravel_index(
+        np.linspace(0, size - 1, min(CHECK_SAMPLE, size)).astype(np.intp), shape
+    )
+    st, sx, sT = (np.broadcast_to(c, shape)[pick] for c in (t, x, T))
+    exact = direct(st, r + sx, alpha + sT, a, b + sx)
+    allowed = CHECK_TOLERANCE * np.abs(exact) + rounding(a, b + sx)
+    if not np.all(np.abs(out[pick] - exact) <= allowed):
         return None
     return out
 
 
 def _evaluate(
-    v: ArrayLike, x_rank: ArrayLike, coef: FloatArray, v_lo: float, n_pieces: int
-) -> FloatArray:
-    """The interpolant at ``v = ln s`` for customers of distinct-``x`` rank ``x_rank``."""
-    vf, xr = np.asarray(v, dtype=np.float64), np.asarray(x_rank)
-    out = np.empty(vf.shape)
-    flat_v, flat_x, flat_out = vf.reshape(-1), xr.reshape(-1), out.reshape(-1)
-    for lo in range(0, flat_v.size, BLOCK):
-        vv = flat_v[lo : lo + BLOCK]
-        zero = ~np.isfinite(vv)  # t = 0
-        u = (np.where(zero, v_lo, vv) - v_lo) / WIDTH
-        piece = np.clip(u.astype(np.intp), 0, n_pieces - 1)
-        y = 2.0 * (u - piece) - 1.0
-        rows = coef[flat_x[lo : lo + BLOCK] * n_pieces + piece]
-        flat_out[lo : lo + BLOCK] = np.where(zero, 0.0, _clenshaw(rows, y))
+    log_t: FloatArray, log_age: FloatArray, x_rank: NDArray[np.int64], coef: FloatArray,
+    v_lo: float, n_pieces: int,
+) -> FloatArray:  # fmt: skip
+    """The interpolant at ``v = ln t - ln(alpha + T)``, ``(horizons, customers)``: ``log_t``
+    is ``(k, 1)`` or ``(1, n)``, ``log_age`` and ``x_rank`` (distinct-``x`` rank) one per
+    customer; evaluated in blocks of customers."""
+    n = log_age.size
+    out = np.empty((log_t.shape[0], n))
+    base = x_rank * n_pieces
+    for lo in range(0, n, BLOCK):
+        cols = slice(lo, lo + BLOCK)
+        for k in range(log_t.shape[0]):
+            vv = (log_t[k, cols] if log_t.shape[1] > 1 else log_t[k]) - log_age[cols]
+            zero = ~np.isfinite(vv)  # t = 0
+            u = (np.where(zero, v_lo, vv) - v_lo) / WIDTH
+            piece = np.clip(u.astype(np.intp), 0, n_pieces - 1)
+            y = 2.0 * (u - piece) - 1.0
+            out[k, cols] = np.where(zero, 0.0, _clenshaw(coef[base[cols] + piece], y))
     return out
