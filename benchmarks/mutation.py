@@ -52,6 +52,7 @@ _REPURCHASE_TESTS = [
 #: Module (relative to the repository) -> the tests that exercise it. Modules not listed use
 #: every ``tests/**/test_<stem>*.py``.
 MODULE_TESTS: dict[str, list[str]] = {
+    "src/custvalue/_collapse.py": ["tests/test_grouping_decision.py"],
     "src/custvalue/lifecycle/stages.py": ["tests/lifecycle/test_stages.py"],
     "src/custvalue/lifecycle/estimation.py": ["tests/lifecycle/test_estimation.py"],
     "src/custvalue/lifecycle/_markov.py": [
