@@ -53,6 +53,7 @@ _REPURCHASE_TESTS = [
 #: every ``tests/**/test_<stem>*.py``.
 MODULE_TESTS: dict[str, list[str]] = {
     "src/custvalue/_collapse.py": ["tests/test_grouping_decision.py"],
+    "src/custvalue/clv/_optimize.py": ["tests/clv/test_convergence.py"],
     "src/custvalue/lifecycle/stages.py": ["tests/lifecycle/test_stages.py"],
     "src/custvalue/lifecycle/estimation.py": ["tests/lifecycle/test_estimation.py"],
     "src/custvalue/lifecycle/_markov.py": [
