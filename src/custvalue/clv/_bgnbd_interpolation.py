@@ -91,13 +91,14 @@ def _chebyshev(nodes: int) -> tuple[FloatArray, FloatArray]:
 
 
 def _clenshaw(coef: FloatArray, y: FloatArray) -> FloatArray:
-    """``sum_m coef[:, m] T_m(y)`` row by row (Clenshaw's recurrence)."""
+    """``sum_m coef[m] T_m(y)`` (Clenshaw's recurrence); ``coef`` is ``(degree + 1, values)``
+    so that each step reads one contiguous row."""
     b1 = np.zeros_like(y)
     b2 = np.zeros_like(y)
     y2 = 2.0 * y
-    for m in range(coef.shape[1] - 1, 0, -1):
-        b1, b2 = coef[:, m] + y2 * b1 - b2, b1
-    out: FloatArray = coef[:, 0] + y * b1 - b2
+    for m in range(coef.shape[0] - 1, 0, -1):
+        b1, b2 = coef[m] + y2 * b1 - b2, b1
+    out: FloatArray = coef[0] + y * b1 - b2
     return out
 
 
@@ -168,6 +169,7 @@ def _evaluate(
     n = log_age.size
     out = np.empty((log_t.shape[0], n))
     base = x_rank * n_pieces
+    by_degree = np.ascontiguousarray(coef.T)  # (nodes, rows): gathered per degree
     for lo in range(0, n, BLOCK):
         cols = slice(lo, lo + BLOCK)
         for k in range(log_t.shape[0]):
@@ -176,5 +178,6 @@ def _evaluate(
             u = (np.where(zero, v_lo, vv) - v_lo) / WIDTH
             piece = np.clip(u.astype(np.intp), 0, n_pieces - 1)
             y = 2.0 * (u - piece) - 1.0
-            out[k, cols] = np.where(zero, 0.0, _clenshaw(coef[base[cols] + piece], y))
+            rows = np.take(by_degree, base[cols] + piece, axis=1)
+            out[k, cols] = np.where(zero, 0.0, _clenshaw(rows, y))
     return out
