@@ -22,8 +22,12 @@ from custvalue.clv import _bgnbd_interpolation as interpolation
 from custvalue.clv import _bgnbd_kernels as k
 
 CDNOW = (0.243, 4.414, 0.793, 2.426)
-#: Relative agreement of every interpolated value with the direct evaluation.
-PROMISE = 1e-10
+#: Relative agreement of every interpolated value with the direct evaluation: the closed form
+#: hands a value to quadrature once it has lost 5 digits to cancellation, so it can be ~1e-10
+#: off (7e-11 against 40-digit mpmath at r = 0.0625, a = 6, t/alpha = 2e-4, found by CI's
+#: explore run), and the interpolant as much the other way; 1e-9 is the parity promised with
+#: lifetimes, far above any interpolation or indexing error.
+PROMISE = 1e-9
 N = 64_000
 
 
@@ -59,9 +63,8 @@ def test_every_value_agrees_with_the_direct_evaluation(
         return
     exact = _direct(t, x, T, r, alpha, a, b)
     # The sampled check holds the interpolant to 1e-12 plus the direct values' rounding; the
-    # direct values scatter a little more than that model says for large r (up to ~3e-12
-    # relative seen), so every value is held to PROMISE: far below the 1e-9 parity with
-    # lifetimes that predictions promise, far above any interpolation or indexing error.
+    # direct values scatter more than that model says (large r, or near the cancellation
+    # guard), so every value is held to PROMISE.
     assert np.all(np.abs(got - exact) <= PROMISE * np.abs(exact))
 
 
