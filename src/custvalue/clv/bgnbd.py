@@ -893,12 +893,7 @@ class _HistoryObjective:
         # A4 = ln a - ln(b+k-1) - (r+x) ln(alpha+t_x)
         if self.w.size:
             w, xw = self.w, self.xw
-            log_b = np.log(b + kk - 1.0, where=kk > 0, out=np.zeros(xk.size))
-            lT = np.log(alpha + self.T)
-            lt = np.log(alpha + self.t_x)
-            rx = r + self.x
-            A3 = -rx * lT
-            A4 = (math.log(a) - log_b)[self.x_index] - rx * lt
+            lT, lt, _, A3, A4 = self._row_terms(r, alpha, a, b)
             total_ll, w_alive = _logaddexp_and_weight(A3, A4)
             ll += _dot(w, total_ll)
             ww_alive = w * w_alive
@@ -916,6 +911,20 @@ class _HistoryObjective:
             inv_b = np.divide(1.0, b + kk - 1.0, out=np.zeros(xk.size), where=kk > 0)
             d_b -= _dot(dead_by_x, inv_b)
         return ll, np.array([d_r, d_alpha, d_a, d_b])
+
+    def _row_terms(
+        self, r: float, alpha: float, a: float, b: float
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Per repeat-buyer row: ``ln(alpha+T)``, ``ln(alpha+t_x)``, ``r+x``, and the alive and
+        dead log-terms ``A3 = -(r+x) ln(alpha+T)``, ``A4 = ln a - ln(b+k-1) - (r+x) ln(alpha+t_x)``
+        (shared by the likelihood, its gradient and its Hessian)."""
+        kk = self.x_values + self.shift
+        log_b = np.log(b + kk - 1.0, where=kk > 0, out=np.zeros(kk.size))
+        lT = np.log(alpha + self.T)
+        lt = np.log(alpha + self.t_x)
+        rx = r + self.x
+        A4 = (math.log(a) - log_b)[self.x_index] - rx * lt
+        return lT, lt, rx, -rx * lT, A4
 
     def hessian(self, theta: FloatArray) -> FloatArray:
         """Second derivatives of the total log-likelihood in ``(r, alpha, a, b)``.
@@ -942,13 +951,9 @@ class _HistoryObjective:
             h[1, 1] += r * _dot(self.w0, inv_T0 * inv_T0)
         if self.w.size:
             w = self.w
-            log_b = np.log(b + kk - 1.0, where=kk > 0, out=np.zeros(xk.size))
             inv_b = np.divide(1.0, b + kk - 1.0, out=np.zeros(xk.size), where=kk > 0)
-            lT = np.log(alpha + self.T)
-            lt = np.log(alpha + self.t_x)
-            rx = r + self.x
-            A4 = (math.log(a) - log_b)[self.x_index] - rx * lt
-            p_alive = _logaddexp_and_weight(-rx * lT, A4)[1]
+            lT, lt, rx, A3, A4 = self._row_terms(r, alpha, a, b)
+            p_alive = _logaddexp_and_weight(A3, A4)[1]
             w_alive = w * p_alive
             w_dead = w - w_alive
             inv_T = 1.0 / (alpha + self.T)
