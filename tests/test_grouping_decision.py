@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from custvalue._collapse import _SAMPLE_ROWS, repetition_pays
 from custvalue.clv import (
@@ -67,6 +69,18 @@ def test_repetition_pays_at_the_threshold() -> None:
     col[0] = -1.0  # one duplicate fewer
     assert not repetition_pays(col)
     assert repetition_pays(col, min_duplicate_share=0.2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 3)), min_size=1, max_size=200))
+def test_repetition_pays_is_the_share_of_repeated_rows(rows: list[tuple[int, int]]) -> None:
+    # the answer is about rows; a column too distinct answers early, never differently
+    a, b = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
+    repeated = a.size - np.unique(np.stack([a, b]), axis=1).shape[1]
+    for share in (0.1, 0.25, 0.5):
+        expected = a.size - repeated <= (1.0 - share) * a.size
+        assert repetition_pays(a, b, min_duplicate_share=share) == expected
+        assert repetition_pays(b, a, min_duplicate_share=share) == expected
 
 
 def test_repetition_pays_on_customer_bases() -> None:

@@ -121,10 +121,53 @@ GRID_HISTORIES = [
     ],
 )
 def test_dead_integral_matches_mpmath(params: tuple[float, ...]) -> None:
+    # the values (binomial series where alpha + t_x and beta + t_x are close, quadrature
+    # elsewhere) and the fit's path (quadrature everywhere, with moments) both hold
     for x, t_x, T in GRID_HISTORIES:
-        got, _ = k.dead_integral(np.array([x], float), np.array([t_x]), np.array([T]), *params)
-        ref = _mp_log_dead(x, t_x, T, *params)
-        assert float(got[0]) == pytest.approx(float(ref), rel=1e-11, abs=1e-11), (x, t_x, T)
+        args = np.array([x], float), np.array([t_x]), np.array([T])
+        ref = float(_mp_log_dead(x, t_x, T, *params))
+        for moments in (False, True):
+            got, _ = k.dead_integral(*args, *params, moments=moments)
+            assert float(got[0]) == pytest.approx(ref, rel=1e-11, abs=1e-11), (x, t_x, T, moments)
+
+
+def test_dead_integral_grid_takes_both_paths() -> None:
+    # the mpmath grid above reaches the series and the quadrature (else it tests one of them)
+    taken = set()
+    for r, alpha, s, beta in GRID_PARAMS:
+        for x, t_x, _ in GRID_HISTORIES:
+            a1, A, B = np.array([r + x]), np.array([alpha + t_x]), np.array([beta + t_x])
+            taken.add(bool(k._series_rows(a1, s + 1.0, A, B)[0]))
+    assert taken == {True, False}
+
+
+#: The series' rounding: at most 64 terms, each within 4 ulps of its exact value, and the sum
+#: of their sizes at most _SERIES_MAX_CANCELLATION times the result (the eligibility rule).
+SERIES_ROUNDING = 64 * 4 * k._SERIES_MAX_CANCELLATION * np.finfo(np.float64).eps
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(-6, 3),  # log10 r
+    st.floats(-3, 4),  # log10 alpha
+    st.floats(-0.3, 0.3),  # (beta - alpha) / (alpha + t_x)
+    st.floats(-6, 0.5),  # log10 s
+    st.integers(0, 300),
+    st.floats(0, 1),  # t_x / T
+    st.floats(-6, 3),  # log10 (T - t_x)
+)
+def test_dead_series_matches_mpmath(
+    lr: float, la: float, gap: float, ls: float, x: int, share: float, ld: float
+) -> None:
+    r, alpha, s = 10.0**lr, 10.0**la, 10.0**ls
+    t_x = 0.0 if x == 0 else share * 100.0
+    beta = alpha + gap * (alpha + t_x)
+    T = t_x + 10.0**ld
+    a1, A, B = np.array([r + x]), np.array([alpha + t_x]), np.array([beta + t_x])
+    assume(beta > 0 and bool(k._series_rows(a1, s + 1.0, A, B)[0]))
+    got = k._log_dead_series(a1, s + 1.0, A, B, np.array([T - t_x]))
+    ref = float(_mp_log_dead(x, t_x, T, r, alpha, s, beta))
+    assert abs(float(got[0]) - ref) <= SERIES_ROUNDING * max(1.0, abs(ref))
 
 
 def test_likelihood_finite_on_extreme_grid() -> None:

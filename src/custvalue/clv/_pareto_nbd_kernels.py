@@ -19,6 +19,12 @@ on ``[0, ln(1 + (T - t_x)/L)]`` whose largest value is 1 after factoring out the
 ... under the integrand), with no hypergeometric function, no case split for
 ``alpha == beta``, ``t_x == T`` or ``s == 1`` and no difference of large numbers.
 
+Where the two bases are close (``|beta - alpha| <= (alpha + t_x) / 4``, e.g. CDNOW's 10.6 and
+11.7), the value alone (predictions, not the fit's gradient) comes from a binomial series
+instead: expanding ``(beta + y)^-(s+1)`` in powers of ``(beta - alpha) / (alpha + y)`` leaves
+integrals of single powers, which are closed forms. About 16 terms of a few multiplications
+replace 12 nodes of exponentials and logarithms: half the time, and 1e-15 instead of 1e-13.
+
 References
 ----------
 Schmittlein, D. C., Morrison, D. G. and Colombo, R. (1987). Counting your customers: who are
@@ -64,6 +70,18 @@ _MAX_PANELS = 128
 _CHUNK = 16_384
 #: The ``P(X(t) = n)`` integrand is integrated where it is within ``e^-_SUPPORT`` of its peak.
 _SUPPORT = 46.0
+#: The binomial series of the dead integral is used where ``|u| = |beta - alpha| / (alpha +
+#: t_x)`` is at most this (the terms shrink at least like ``|u|^k``: ~27 terms at the limit) ...
+_SERIES_MAX_RATIO = 0.25
+#: ... and its sum cannot lose more than a factor ``((1+|u|)/(1-|u|))^(s+1)`` of rounding to
+#: cancellation (alternating terms when ``beta > alpha``) beyond this.
+_SERIES_MAX_CANCELLATION = 16.0
+#: Rows per block of the series: its arrays stay in the cache, and each of its ~10 passes per
+#: term over a block is long enough that numpy's per-call cost does not show.
+_SERIES_BLOCK = 32_768
+#: A series block stops once every row's latest term is bounded below this share of its sum and
+#: the terms shrink by at least half per step (so the rest is below the latest term).
+_SERIES_TOLERANCE = 2.0**-54
 
 
 @functools.lru_cache(maxsize=64)
@@ -86,28 +104,119 @@ def _grouped_by_panels(n_panels: NDArray[np.int64]) -> list[tuple[int, NDArray[n
     return out
 
 
+def _series_rows(a1: FloatArray, b1: float, A: FloatArray, B: FloatArray) -> NDArray[np.bool_]:
+    """Rows whose dead integral the binomial series evaluates fast and to rounding accuracy.
+
+    ``|u| = |B - A| / A`` at most :data:`_SERIES_MAX_RATIO`, and the cancellation bound
+    ``((1+|u|)/(1-|u|))^b1`` at most :data:`_SERIES_MAX_CANCELLATION`, i.e. ``|u| <= g / (2 + g)``
+    with ``g = _SERIES_MAX_CANCELLATION^(1/b1) - 1``. ``B - A = beta - alpha`` is the same for
+    every row, so this is one comparison per row.
+    """
+    g = math.expm1(math.log(_SERIES_MAX_CANCELLATION) / b1)
+    limit = min(_SERIES_MAX_RATIO, g / (2.0 + g))
+    out: NDArray[np.bool_] = np.abs(B - A) <= limit * A
+    return out
+
+
+def _log_dead_series(
+    a1: FloatArray, b1: float, A: FloatArray, B: FloatArray, D: FloatArray
+) -> FloatArray:
+    """``ln int_0^D (A + z)^-a1 (B + z)^-b1 dz`` for rows of :func:`_series_rows` (``D > 0``).
+
+    With ``u = (B - A) / A`` and ``c = a1 + b1``, expanding ``(1 + (B - A)/(A + z))^-b1``
+    binomially (``|B - A| < A + z`` for every ``z >= 0``) leaves integrals of single powers:
+
+        I = A^(1-c) sum_k binom(-b1, k) u^k (1 - rho^(c-1+k)) / (c-1+k),  rho = A / (A + D).
+
+    ``1 - rho^(c-1+k)`` is built by the recurrence ``e_k = rho e_(k-1) + (1 - rho)`` from
+    ``-expm1((c-1) ln rho)``, so short windows (``rho`` near 1) lose nothing; ``c - 1 = r + x +
+    s > 0``. ``e_k / (c-1+k)`` does not increase with ``k`` and the sum is at least
+    ``(1 + |u|)^-b1`` times its first term, so ``|term_k| / sum <= (1 + |u|)^b1 |binom(-b1, k)|
+    |u|^k``: the block stops, without looking at its rows, once that bound (at the block's
+    largest ``|u|``) is below :data:`_SERIES_TOLERANCE` and the terms shrink by half per step
+    at least (so the rest is below the last term).
+    """
+    out = np.empty(a1.size)
+    for lo in range(0, a1.size, _SERIES_BLOCK):
+        blk = slice(lo, lo + _SERIES_BLOCK)
+        a, d = A[blk], D[blk]
+        cm1 = a1[blk] + (b1 - 1.0)
+        u = (B[blk] - a) / a
+        gap = d / (a + d)  # 1 - rho
+        keep = a / (a + d)  # rho
+        e = -np.expm1(cm1 * -np.log1p(d / a))
+        total = e / cm1
+        coef = np.ones(a.size)
+        den, term = cm1.copy(), np.empty(a.size)
+        u_max = float(np.max(np.abs(u)))
+        bound = _SERIES_MAX_CANCELLATION  # |term_k| / total <= bound: see above
+        k = 0
+        while True:  # in place: the cost is the number of passes over the block
+            k += 1
+            coef *= u
+            coef *= -(b1 + k - 1.0) / k
+            e *= keep
+            e += gap
+            den += 1.0
+            np.multiply(coef, e, out=term)
+            term /= den
+            total += term
+            bound *= (b1 + k - 1.0) / k * u_max
+            if bound <= _SERIES_TOLERANCE and (b1 + k) / (k + 1) * u_max <= 0.5:
+                break
+        out[blk] = np.log(total) - cm1 * np.log(a)
+    return out
+
+
 def dead_integral(
     x: FloatArray, t_x: FloatArray, T: FloatArray, r: float, alpha: float, s: float,
     beta: float, *, moments: bool = False,
 ) -> tuple[FloatArray, FloatArray | None]:  # fmt: skip
     """``ln I`` (``-inf`` when ``t_x == T``) and, with ``moments``, the integrand's means of
     ``ln(alpha + y)``, ``1/(alpha + y)``, ``ln(beta + y)``, ``1/(beta + y)`` (shape ``(4, n)``).
+
+    Without ``moments``, rows of :func:`_series_rows` are summed by :func:`_log_dead_series`
+    and the others integrated; with them, every row is integrated (the nodes give the moments).
     """
     a1 = r + x
     b1 = s + 1.0
     A = alpha + t_x
     B = beta + t_x
+    D = T - t_x
+    log_i = np.full(x.shape, -np.inf)
+    live = D > 0
+    if moments:
+        quad = live
+    else:
+        series = live & _series_rows(a1, b1, A, B)
+        rows = np.flatnonzero(series)
+        if rows.size == x.size:  # every row (CDNOW-like parameters): no copies
+            return _log_dead_series(a1, b1, A, B, D), None
+        if rows.size:
+            log_i[rows] = _log_dead_series(a1[rows], b1, A[rows], B[rows], D[rows])
+        quad = live & ~series
+    rows = np.flatnonzero(quad)
+    if rows.size == x.size:  # every row (a fit): no copies
+        return _log_dead_quadrature(a1, b1, A, B, D, moments)
+    mom = np.zeros((4, x.size)) if moments else None
+    if rows.size:
+        log_i[rows], mom_q = _log_dead_quadrature(a1[rows], b1, A[rows], B[rows], D[rows], moments)
+        if mom is not None and mom_q is not None:
+            mom[:, rows] = mom_q
+    return log_i, mom
+
+
+def _log_dead_quadrature(
+    a1: FloatArray, b1: float, A: FloatArray, B: FloatArray, D: FloatArray, moments: bool
+) -> tuple[FloatArray, FloatArray | None]:
+    """:func:`dead_integral` by Gauss-Legendre panels in ``u`` (rows with ``D > 0``)."""
     rate = a1 / A + b1 / B
     L = 1.0 / rate
-    D = T - t_x
     U = np.log1p(D * rate)
     n_panels = np.clip(np.ceil(U / _PANEL_WIDTH), 1, _MAX_PANELS).astype(np.int64)
-    log_j = np.full(x.shape, -np.inf)
-    mom = np.zeros((4, x.size)) if moments else None
-    live = D > 0
-    for count, rows in _grouped_by_panels(np.where(live, n_panels, 0)):
-        if count == 0:
-            continue
+    log_j = np.empty(a1.shape)
+    mom = np.empty((4, a1.size)) if moments else None
+    for count, rows in _grouped_by_panels(n_panels):
         nodes, weights = _unit_nodes(count)
         a_r, b_r = A[rows, None], B[rows, None]
         # in-place arithmetic on (rows, nodes) blocks: the cost is memory traffic
@@ -134,7 +243,7 @@ def dead_integral(
             mom[1, rows] = np.einsum("ij,ij->i", w, np.reciprocal(tmp, out=tmp))
             np.add(e, b_r, out=tmp)
             mom[3, rows] = np.einsum("ij,ij->i", w, np.reciprocal(tmp, out=tmp))
-    log_i = log_j + np.log(L) - a1 * np.log(A) - b1 * np.log(B)
+    log_i: FloatArray = log_j + np.log(L) - a1 * np.log(A) - b1 * np.log(B)
     return log_i, mom
 
 
