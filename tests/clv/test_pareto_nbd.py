@@ -164,10 +164,43 @@ def test_dead_series_matches_mpmath(
     beta = alpha + gap * (alpha + t_x)
     T = t_x + 10.0**ld
     a1, A, B = np.array([r + x]), np.array([alpha + t_x]), np.array([beta + t_x])
-    assume(beta > 0 and bool(k._series_rows(a1, s + 1.0, A, B)[0]))
-    got = k._log_dead_series(a1, s + 1.0, A, B, np.array([T - t_x]))
+    # with the moments the series also sums binom(-(s+2), k): eligible for that exponent
+    assume(beta > 0 and bool(k._series_rows(a1, s + 2.0, A, B)[0]))
+    D = np.array([T - t_x])
+    got, _ = k._log_dead_series(a1, s + 1.0, A, B, D)
+    with_moments, mom = k._log_dead_series(a1, s + 1.0, A, B, D, moments=True)
+    assert mom is not None
     ref = float(_mp_log_dead(x, t_x, T, r, alpha, s, beta))
     assert abs(float(got[0]) - ref) <= SERIES_ROUNDING * max(1.0, abs(ref))
+    assert float(with_moments[0]) == float(got[0])
+    # the means of ln(alpha+y), 1/(alpha+y), ln(beta+y), 1/(beta+y) under the integrand, by
+    # mpmath; the log means carry the rounding of ln A and of the window
+    ref_mom = _mp_dead_moments(x, t_x, T, r, alpha, s, beta)
+    window = math.log1p(float(D[0]) / float(A[0]))
+    for i, (value, expected) in enumerate(zip(mom[:, 0], ref_mom, strict=True)):
+        scale = abs(expected) + (1.0 + window if i in (0, 2) else 0.0)
+        assert abs(float(value) - expected) <= SERIES_ROUNDING * scale, i
+
+
+def _mp_dead_moments(
+    x: float, t_x: float, T: float, r: float, a: float, s: float, b: float
+) -> list[float]:
+    """E[ln(a+y)], E[1/(a+y)], E[ln(b+y)], E[1/(b+y)] under (a+y)^-(r+x) (b+y)^-(s+1) on
+    [t_x, T], from the 2F1 closed form: minus derivatives of ln I in r and s, and ratios of I
+    at r + 1 and s + 1."""
+    with mp.workdps(40):
+
+        def log_dead(rr: Any, ss: Any) -> Any:
+            return _mp_log_dead(x, t_x, T, rr, a, ss, b)
+
+        r_, s_ = mp.mpf(r), mp.mpf(s)
+        here = log_dead(r_, s_)
+        return [
+            float(-mp.diff(lambda v: log_dead(v, s_), r_)),
+            float(mp.exp(log_dead(r_ + 1, s_) - here)),
+            float(-mp.diff(lambda v: log_dead(r_, v), s_)),
+            float(mp.exp(log_dead(r_, s_ + 1) - here)),
+        ]
 
 
 def test_likelihood_finite_on_extreme_grid() -> None:

@@ -119,53 +119,102 @@ def _series_rows(a1: FloatArray, b1: float, A: FloatArray, B: FloatArray) -> NDA
 
 
 def _log_dead_series(
-    a1: FloatArray, b1: float, A: FloatArray, B: FloatArray, D: FloatArray
-) -> FloatArray:
-    """``ln int_0^D (A + z)^-a1 (B + z)^-b1 dz`` for rows of :func:`_series_rows` (``D > 0``).
+    a1: FloatArray, b1: float, A: FloatArray, B: FloatArray, D: FloatArray,
+    moments: bool = False,
+) -> tuple[FloatArray, FloatArray | None]:  # fmt: skip
+    """``ln int_0^D (A + z)^-a1 (B + z)^-b1 dz`` for rows of :func:`_series_rows` (``D > 0``),
+    and with ``moments`` the integrand's means of :func:`dead_integral`.
 
     With ``u = (B - A) / A`` and ``c = a1 + b1``, expanding ``(1 + (B - A)/(A + z))^-b1``
     binomially (``|B - A| < A + z`` for every ``z >= 0``) leaves integrals of single powers:
 
-        I = A^(1-c) sum_k binom(-b1, k) u^k (1 - rho^(c-1+k)) / (c-1+k),  rho = A / (A + D).
+        I = A^(1-c) S,  S = sum_k g_k h_k,  g_k = binom(-b1, k) u^k,
+        h_k = (1 - rho^(c-1+k)) / (c-1+k),  rho = A / (A + D).
 
-    ``1 - rho^(c-1+k)`` is built by the recurrence ``e_k = rho e_(k-1) + (1 - rho)`` from
+    ``e_k = 1 - rho^(c-1+k)`` is built by the recurrence ``e_k = rho e_(k-1) + (1 - rho)`` from
     ``-expm1((c-1) ln rho)``, so short windows (``rho`` near 1) lose nothing; ``c - 1 = r + x +
-    s > 0``. ``e_k / (c-1+k)`` does not increase with ``k`` and the sum is at least
-    ``(1 + |u|)^-b1`` times its first term, so ``|term_k| / sum <= (1 + |u|)^b1 |binom(-b1, k)|
-    |u|^k``: the block stops, without looking at its rows, once that bound (at the block's
-    largest ``|u|``) is below :data:`_SERIES_TOLERANCE` and the terms shrink by half per step
-    at least (so the rest is below the last term).
+    s > 0``. ``h_k`` does not increase with ``k`` and the sum is at least ``(1 + |u|)^-b1``
+    times its first term, so ``|term_k| / S <= (1 + |u|)^b1 |binom(-b1, k)| |u|^k``: the block
+    stops, without looking at its rows, once that bound (at the block's largest ``|u|``) is
+    below :data:`_SERIES_TOLERANCE` and the terms shrink by half per step at least (so the
+    rest is below the last term).
+
+    The means are derivatives of ``ln I`` and shifted integrals, summed alongside:
+    ``E[1/(A+z)] = I(a1+1)/I = sum_k g_k h_(k+1) / (A S)``; ``E[1/(B+z)] = I(b1+1)/I =
+    sum_k g'_k h_(k+1) / (A S)`` with ``g'_k = binom(-b1-1, k) u^k``; ``E[ln(A+z)] = -d ln I /
+    d a1 = ln A - sum_k g_k h'_k / S`` with ``h'_k = dh_k/dc = ((1 - e_k) ln(1 + D/A) - h_k) /
+    (c-1+k)``; and ``E[ln(B+z)] = -d ln I / d b1``, the same plus ``-sum_k g_k H_k h_k / S``
+    (``H_k = sum_(j<k) 1/(b1+j)``, the derivative of ``ln |binom(-b1, k)|``). The stopping
+    bound then uses ``b1 + 1``, as ``g'_k`` does.
     """
     out = np.empty(a1.size)
+    mom = np.empty((4, a1.size)) if moments else None
+    grow = b1 + 1.0 if moments else b1  # the largest binomial exponent summed
     for lo in range(0, a1.size, _SERIES_BLOCK):
         blk = slice(lo, lo + _SERIES_BLOCK)
         a, d = A[blk], D[blk]
+        n = a.size
         cm1 = a1[blk] + (b1 - 1.0)
         u = (B[blk] - a) / a
         gap = d / (a + d)  # 1 - rho
         keep = a / (a + d)  # rho
-        e = -np.expm1(cm1 * -np.log1p(d / a))
-        total = e / cm1
-        coef = np.ones(a.size)
-        den, term = cm1.copy(), np.empty(a.size)
+        lam = np.log1p(d / a)  # -ln rho
+        e = -np.expm1(cm1 * -lam)
+        h = e / cm1
+        total = h.copy()
+        coef = np.ones(n)
+        den, term = cm1.copy(), np.empty(n)
         u_max = float(np.max(np.abs(u)))
         bound = _SERIES_MAX_CANCELLATION  # |term_k| / total <= bound: see above
+        if mom is not None:
+            dh = np.empty(n)
+            # d h_0 / dc, then the sums of g_k h'_k, g_k H_k h_k, g_k h_(k+1), g'_k h_(k+1)
+            np.subtract(1.0, e, out=dh)
+            dh *= lam
+            dh -= h
+            dh /= den
+            s_a, s_b, s_1, s_3 = dh.copy(), np.zeros(n), np.zeros(n), np.zeros(n)
+            coef3 = np.ones(n)
+            harmonic = 0.0
         k = 0
         while True:  # in place: the cost is the number of passes over the block
             k += 1
-            coef *= u
-            coef *= -(b1 + k - 1.0) / k
             e *= keep
             e += gap
             den += 1.0
-            np.multiply(coef, e, out=term)
-            term /= den
+            np.divide(e, den, out=h)
+            if mom is not None:
+                np.multiply(coef, h, out=term)  # g_(k-1) h_k
+                s_1 += term
+                np.multiply(coef3, h, out=term)  # g'_(k-1) h_k
+                s_3 += term
+                coef3 *= u
+                coef3 *= -(b1 + k) / k
+                harmonic += 1.0 / (b1 + k - 1.0)
+            coef *= u
+            coef *= -(b1 + k - 1.0) / k
+            np.multiply(coef, h, out=term)
             total += term
-            bound *= (b1 + k - 1.0) / k * u_max
-            if bound <= _SERIES_TOLERANCE and (b1 + k) / (k + 1) * u_max <= 0.5:
+            if mom is not None:
+                term *= harmonic
+                s_b += term
+                np.subtract(1.0, e, out=dh)
+                dh *= lam
+                dh -= h
+                dh /= den
+                dh *= coef
+                s_a += dh
+            bound *= (grow + k - 1.0) / k * u_max
+            if bound <= _SERIES_TOLERANCE and (grow + k) / (k + 1) * u_max <= 0.5:
                 break
-        out[blk] = np.log(total) - cm1 * np.log(a)
-    return out
+        log_a = np.log(a)
+        out[blk] = np.log(total) - cm1 * log_a
+        if mom is not None:
+            mom[0, blk] = log_a - s_a / total
+            mom[1, blk] = s_1 / (a * total)
+            mom[2, blk] = log_a - (s_a + s_b) / total
+            mom[3, blk] = s_3 / (a * total)
+    return out, mom
 
 
 def dead_integral(
@@ -175,34 +224,28 @@ def dead_integral(
     """``ln I`` (``-inf`` when ``t_x == T``) and, with ``moments``, the integrand's means of
     ``ln(alpha + y)``, ``1/(alpha + y)``, ``ln(beta + y)``, ``1/(beta + y)`` (shape ``(4, n)``).
 
-    Without ``moments``, rows of :func:`_series_rows` are summed by :func:`_log_dead_series`
-    and the others integrated; with them, every row is integrated (the nodes give the moments).
+    Rows of :func:`_series_rows` are summed by :func:`_log_dead_series`, the others
+    integrated by :func:`_log_dead_quadrature`.
     """
     a1 = r + x
     b1 = s + 1.0
     A = alpha + t_x
     B = beta + t_x
     D = T - t_x
-    log_i = np.full(x.shape, -np.inf)
     live = D > 0
-    if moments:
-        quad = live
-    else:
-        series = live & _series_rows(a1, b1, A, B)
-        rows = np.flatnonzero(series)
-        if rows.size == x.size:  # every row (CDNOW-like parameters): no copies
-            return _log_dead_series(a1, b1, A, B, D), None
-        if rows.size:
-            log_i[rows] = _log_dead_series(a1[rows], b1, A[rows], B[rows], D[rows])
-        quad = live & ~series
-    rows = np.flatnonzero(quad)
-    if rows.size == x.size:  # every row (a fit): no copies
-        return _log_dead_quadrature(a1, b1, A, B, D, moments)
+    # the moments sum a series in b1 + 1 as well: eligibility as for that exponent
+    series = live & _series_rows(a1, b1 + 1.0 if moments else b1, A, B)
+    quad = live & ~series
+    log_i = np.full(x.shape, -np.inf)
     mom = np.zeros((4, x.size)) if moments else None
-    if rows.size:
-        log_i[rows], mom_q = _log_dead_quadrature(a1[rows], b1, A[rows], B[rows], D[rows], moments)
-        if mom is not None and mom_q is not None:
-            mom[:, rows] = mom_q
+    for method, mask in ((_log_dead_series, series), (_log_dead_quadrature, quad)):
+        rows = np.flatnonzero(mask)
+        if rows.size == x.size:  # every row: no copies
+            return method(a1, b1, A, B, D, moments)
+        if rows.size:
+            log_i[rows], part = method(a1[rows], b1, A[rows], B[rows], D[rows], moments)
+            if mom is not None and part is not None:
+                mom[:, rows] = part
     return log_i, mom
 
 
