@@ -294,3 +294,86 @@ def test_profile_allows_rounding_but_not_a_fall(slope: float, flat: bool) -> Non
     assert _rises_or_stays_flat(fun, origin, value, ray, scatter, []) is flat
     # the jitter alone beats the tolerance: without the rounding allowance it would count
     assert _rises_or_stays_flat(fun, origin, value, ray, lambda: 0.0, []) is False
+
+
+# ------------------------------------------------------------------ warm start (large data)
+def _pareto_base(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Continuous-time Pareto/NBD histories at CDNOW's parameters: every row distinct."""
+    from custvalue.clv import ParetoNBDParams, simulate_pareto_nbd
+
+    rng = np.random.default_rng(11)
+    T = 39.0 - rng.uniform(0.0, 12.0, size=n)
+    sim = simulate_pareto_nbd(ParetoNBDParams(0.553, 10.578, 0.606, 11.669), T, rng=rng)
+    return np.asarray(sim.frequency), np.asarray(sim.recency), np.asarray(sim.T)
+
+
+def test_warm_start_reaches_the_cold_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a fit on many distinct rows starts from a subsample's optimum and curvature; it must
+    # end where the quasi-Newton search from the default start ends (same polishing after)
+    from custvalue.clv import ParetoNBD
+    from custvalue.clv import _optimize as opt
+
+    x, tx, T = _pareto_base(8_000)
+    cold = ParetoNBD.fit(x, tx, T)
+    taken: list[tuple[int, bool]] = []
+    newton = opt._newton_on_curvature
+
+    def spy(*args: Any) -> Any:
+        out = newton(*args)
+        taken.append((out[1], out[2]))
+        return out
+
+    monkeypatch.setattr(opt, "_newton_on_curvature", spy)
+    monkeypatch.setattr(opt, "SUBSAMPLE_MIN_ROWS", 4_096)
+    monkeypatch.setattr(opt, "SUBSAMPLE_ROWS", 1_024)
+    warm = ParetoNBD.fit(x, tx, T)
+    assert taken, "the warm path did not run"
+    assert taken[0][1], taken  # and converged on its own
+    assert warm.diagnostics is not None
+    assert warm.diagnostics.converged
+    # both optima are within the gradient tolerance of the same point: 1e-9 of the curvature
+    np.testing.assert_allclose(warm.params.as_array(), cold.params.as_array(), rtol=1e-7)
+    assert warm.log_likelihood == pytest.approx(cold.log_likelihood, rel=1e-13)
+    assert warm.covariance is not None
+    assert cold.covariance is not None
+    np.testing.assert_allclose(warm.covariance, cold.covariance, rtol=1e-5)
+
+
+def test_warm_start_falls_back_when_the_subsample_fails() -> None:
+    # a subsample whose fit fails (here: no finite value) gives no start: the cold path runs
+    from custvalue.clv import pareto_nbd
+
+    x, tx, T = _pareto_base(2_000)
+    w = np.ones(x.size)
+    objective = pareto_nbd._Objective(x, tx, T, w)
+
+    def broken(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        return math.nan, np.zeros(4)
+
+    names = ("r", "alpha", "s", "beta")
+    start = [1.0, 10.0, 1.0, 30.0]
+    cold = maximize_likelihood(objective, start, names=names, total_weight=x.size)
+    warm = maximize_likelihood(
+        objective, start, names=names, total_weight=x.size, subsample=(broken, 100.0)
+    )
+    np.testing.assert_array_equal(warm.params, cold.params)
+    assert warm.diagnostics.converged
+
+
+def test_newton_on_a_wrong_curvature_hands_over_to_the_search() -> None:
+    # a curvature far off (steps that do not halve the gradient) ends the Newton steps at the
+    # best point so far, and the quasi-Newton search finishes from there
+    from custvalue.clv import _optimize as opt
+    from custvalue.clv import pareto_nbd
+
+    x, tx, T = _pareto_base(2_000)
+    objective = pareto_nbd._Objective(x, tx, T, np.ones(x.size))
+    names = ("r", "alpha", "s", "beta")
+    cold = maximize_likelihood(objective, [1.0, 10.0, 1.0, 30.0], names=names, total_weight=2000)
+    bar = opt.progress_bar(False, total=None, desc="")
+    far = opt._maximize(
+        objective, list(cold.params * 1.5), names, 2000.0, False, 2000, bar, 0.0, None,
+        1e4 * np.eye(4),
+    )  # fmt: skip
+    assert far.diagnostics.converged
+    np.testing.assert_allclose(far.params, cold.params, rtol=1e-7)

@@ -29,7 +29,13 @@ from custvalue._validation import as_scalar
 from custvalue._warn import warn
 from custvalue.errors import ConvergenceError, ConvergenceWarning
 
-__all__ = ["FitDiagnostics", "MLEResult", "checked_penalizer", "maximize_likelihood"]
+__all__ = [
+    "FitDiagnostics",
+    "MLEResult",
+    "checked_penalizer",
+    "maximize_likelihood",
+    "spread_rows",
+]
 
 FloatArray = NDArray[np.float64]
 Objective = Callable[[FloatArray], tuple[float, FloatArray]]
@@ -266,6 +272,61 @@ def _divergence_problem(
     )
 
 
+def _newton_on_curvature(
+    negative_mean: Callable[[FloatArray], tuple[float, FloatArray]],
+    u: FloatArray,
+    curvature: FloatArray,
+    bar: ProgressBar,
+) -> tuple[FloatArray, int, bool]:
+    """Newton steps from ``u`` on a subsample's Hessian, updated: the best point, the steps
+    taken, and whether the gradient reached ``1e-9`` (the quasi-Newton stage's own target).
+
+    Started with a Hessian a few percent off and corrected by BFGS updates, the steps converge
+    superlinearly at one evaluation each, and go on towards ``1e-12`` (where the Newton
+    polishing has nothing left to do). A step that neither lowers the value beyond rounding
+    nor, level within rounding, halves the gradient ends them (then, short of ``1e-9``, the
+    quasi-Newton search goes on from the best point).
+    """
+    try:
+        np.linalg.cholesky(curvature)
+    except np.linalg.LinAlgError:
+        return u, 0, False
+    hess = curvature.copy()
+    value, grad = negative_mean(u)
+    if not np.isfinite(value):
+        return u, 0, False
+    steps = 0
+    for _ in range(WARM_STEPS):
+        norm = float(np.max(np.abs(grad)))
+        if norm < 1e-12:
+            break
+        step = -np.linalg.solve(hess, grad)
+        cand = np.clip(u + step, -LOG_BOUND, LOG_BOUND)
+        cand_value, cand_grad = negative_mean(cand)
+        # a step that lowers the value is progress; near the optimum the value changes by
+        # less than the rounding of a sum over millions of rows (~sqrt(n) ulps), and there a
+        # step that halves the gradient is
+        noise = ROUNDING_SHARE * max(abs(value), 1.0)
+        lower = cand_value < value - noise
+        level = cand_value <= value + noise and float(np.max(np.abs(cand_grad))) <= 0.5 * norm
+        if not (lower or level):
+            break
+        # BFGS update of the Hessian with the step taken: the subsample's curvature is a few
+        # percent off, and the secants correct it (superlinear instead of linear convergence)
+        moved, change = cand - u, cand_grad - grad
+        if float(moved @ change) > 0:
+            h_moved = hess @ moved
+            hess = (
+                hess
+                + np.outer(change, change) / float(moved @ change)
+                - np.outer(h_moved, h_moved) / float(moved @ h_moved)
+            )
+        u, value, grad = cand, cand_value, cand_grad
+        steps += 1
+        bar.update(1)
+    return u, steps, bool(np.max(np.abs(grad)) < 1e-9)
+
+
 def maximize_likelihood(
     objective: Objective,
     initial: Sequence[float],
@@ -278,6 +339,7 @@ def maximize_likelihood(
     desc: str = "fit",
     penalizer: float = 0.0,
     hessian: Callable[[FloatArray], FloatArray] | None = None,
+    subsample: tuple[Objective, float] | None = None,
 ) -> MLEResult:
     """Maximise a log-likelihood over positive parameters.
 
@@ -310,15 +372,76 @@ def maximize_likelihood(
         model has them analytically: then the Newton polishing and the observed information
         use it instead of finite differences of the gradient (``2 k`` gradient evaluations
         each, the bulk of a fit's cost on large data after the quasi-Newton stage).
+    subsample
+        The objective over an evenly spread subsample of the data and the subsample's total
+        weight (see :func:`spread_rows`), for large data: its optimum and curvature are cheap,
+        and the full fit starts there with Newton steps on that curvature (each step one
+        evaluation of the full data) instead of a quasi-Newton search from ``initial``. If the
+        subsample's fit is not clean or the steps stop shrinking the gradient, the full fit
+        continues with the quasi-Newton search from the best point reached; either way the
+        same polishing and checks follow, so only the path to the optimum changes.
     """
     bar = progress_bar(progress, total=None, desc=desc, unit="iteration")
     try:
+        if subsample is not None:
+            initial, curvature = _warm_start(
+                subsample, initial, names, max_iterations, penalizer, initial
+            )
+        else:
+            curvature = None
         return _maximize(
             objective, initial, names, total_weight, strict, max_iterations, bar, penalizer,
-            hessian,
+            hessian, curvature,
         )  # fmt: skip
     finally:
         bar.close()
+
+
+#: Least distinct rows for a fit to start from a subsample's optimum (:func:`spread_rows`),
+#: and the rows of that subsample: its fit costs about a sixteenth of an evaluation of the
+#: data per evaluation, and its curvature is within a few percent of the data's.
+SUBSAMPLE_MIN_ROWS = 1 << 18
+SUBSAMPLE_ROWS = 1 << 15
+#: Most Newton steps on the subsample's curvature (they converge superlinearly: ~6).
+WARM_STEPS = 12
+#: Relative rise of the mean objective that the warm start's steps treat as rounding (a sum
+#: over millions of rows carries ~1e-13 of it) when the gradient halves.
+ROUNDING_SHARE = 1e-12
+
+
+def spread_rows(n_rows: int) -> slice | None:
+    """Every k-th of ``n_rows`` distinct rows (about :data:`SUBSAMPLE_ROWS` of them) for the
+    ``subsample=`` of :func:`maximize_likelihood`, or None below :data:`SUBSAMPLE_MIN_ROWS`.
+
+    A strided sample represents the rows in proportion whatever their order (sorted by
+    frequency, by age, or as given).
+    """
+    if n_rows < SUBSAMPLE_MIN_ROWS:
+        return None
+    return slice(0, None, n_rows // SUBSAMPLE_ROWS)
+
+
+def _warm_start(
+    subsample: tuple[Objective, float],
+    initial: Sequence[float],
+    names: Sequence[str],
+    max_iterations: int,
+    penalizer: float,
+    fallback: Sequence[float],
+) -> tuple[Sequence[float], FloatArray | None]:
+    """The subsample's optimum and the Hessian of its mean objective in log-parameters, or
+    ``fallback`` and None when its fit is not clean (then nothing is gained from it)."""
+    objective, total = subsample
+    sub = _maximize(
+        objective, initial, names, total, False, max_iterations, progress_bar(False, total=None,
+        desc=""), penalizer, None, None, quiet=True,
+    )  # fmt: skip
+    if not sub.diagnostics.converged:
+        return fallback, None
+    theta = sub.params
+    information = np.linalg.inv(sub.covariance)
+    curvature: FloatArray = theta[:, None] * information * theta[None, :] / max(total, 1.0)
+    return list(theta), 0.5 * (curvature + curvature.T)
 
 
 def _maximize(
@@ -331,9 +454,16 @@ def _maximize(
     bar: ProgressBar,
     penalizer: float,
     hessian: Callable[[FloatArray], FloatArray] | None,
+    curvature: FloatArray | None,
+    *,
+    quiet: bool = False,
 ) -> MLEResult:
+    """:func:`maximize_likelihood` with a started bar; ``curvature`` (the Hessian of the mean
+    objective in log-parameters near ``initial``, from :func:`_warm_start`) replaces the
+    quasi-Newton stage by Newton steps on it while they pay; ``quiet`` neither warns nor
+    raises (a subsample's fit)."""
 
-    def quiet(theta: FloatArray) -> tuple[float, FloatArray]:
+    def evaluate(theta: FloatArray) -> tuple[float, FloatArray]:
         # Trial points can overflow (extreme data); the driver rejects non-finite values,
         # so numpy's RuntimeWarnings would only be noise for the caller.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -354,7 +484,7 @@ def _maximize(
         nonlocal n_evals
         n_evals += 1
         theta = np.exp(u)
-        ll, grad = quiet(theta)
+        ll, grad = evaluate(theta)
         out: tuple[float, FloatArray]
         if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
             out = np.inf, np.zeros_like(u)
@@ -372,17 +502,25 @@ def _maximize(
     # close; without one, each Newton step costs 2k + 1 gradients and the quasi-Newton
     # stage goes as far as rounding allows.
     tolerances = {"ftol": 1e-12, "gtol": 1e-9} if hessian else {"ftol": 1e-15, "gtol": 1e-11}
-    res = optimize.minimize(
-        negative_mean,
-        u0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        callback=lambda _: bar.update(1),
-        options={"maxiter": max_iterations, "maxcor": 20, **tolerances},
-    )
-    u = np.asarray(res.x, dtype=np.float64)
-    iterations = int(res.nit)
+    iterations = 0
+    success, stop_message = False, ""
+    if curvature is not None:
+        u0, iterations, success = _newton_on_curvature(negative_mean, u0, curvature, bar)
+        stop_message = "Newton steps on the subsample's curvature converged"
+    if not success:
+        res = optimize.minimize(
+            negative_mean,
+            u0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            callback=lambda _: bar.update(1),
+            options={"maxiter": max_iterations, "maxcor": 20, **tolerances},
+        )
+        u0 = np.asarray(res.x, dtype=np.float64)
+        iterations += int(res.nit)
+        success, stop_message = bool(res.success), str(res.message)
+    u = u0
     value, grad = evaluated(u)
 
     def log_hessian(u: FloatArray, grad: FloatArray) -> FloatArray:
@@ -444,12 +582,12 @@ def _maximize(
     if last and np.array_equal(last[0][0], u):
         log_likelihood = last[0][1]  # the unpenalized value at the returned point
     else:
-        log_likelihood, _ = quiet(theta)
+        log_likelihood, _ = evaluate(theta)
     gradient_norm = float(np.max(np.abs(grad))) if grad.size else 0.0
     hit = [int(i) for i in np.flatnonzero(np.abs(u) >= LOG_BOUND - 1e-6)]
 
     if hessian is None:
-        hess_nat = _hessian(quiet, theta, 1e-5 * theta)
+        hess_nat = _hessian(evaluate, theta, 1e-5 * theta)
     else:
         n_hessians += 1
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -470,7 +608,7 @@ def _maximize(
     suspicious = (
         hit
         or not positive_definite
-        or not res.success
+        or not success
         or gradient_norm >= GRADIENT_TOLERANCE
         or bool(np.any(np.abs(u) >= FAR_LOG))
     )
@@ -489,8 +627,8 @@ def _maximize(
     problems = []
     if not np.isfinite(log_likelihood):
         problems.append("the log-likelihood is not finite at the returned parameters")
-    if not (res.success or gradient_norm < GRADIENT_TOLERANCE):
-        problems.append(f"the optimizer stopped without converging ({res.message})")
+    if not (success or gradient_norm < GRADIENT_TOLERANCE):
+        problems.append(f"the optimizer stopped without converging ({stop_message})")
     if gradient_norm >= GRADIENT_TOLERANCE:
         problems.append(f"the gradient norm at the optimum is {gradient_norm:.3g}")
     if at_bound:
@@ -525,7 +663,7 @@ def _maximize(
         covariance=covariance,
         diagnostics=diagnostics,
     )
-    if not converged:
+    if not converged and not quiet:
         if strict:
             raise ConvergenceError(f"fit did not converge: {message}", result)
         warn(f"fit did not converge: {message}", ConvergenceWarning, stacklevel=4)

@@ -46,7 +46,12 @@ from custvalue.clv._inputs import (
     optional_time_unit,
     resolve_time_unit,
 )
-from custvalue.clv._optimize import FitDiagnostics, checked_penalizer, maximize_likelihood
+from custvalue.clv._optimize import (
+    FitDiagnostics,
+    checked_penalizer,
+    maximize_likelihood,
+    spread_rows,
+)
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
 from custvalue.time_units import Duration, TimeUnit, time_unit_days
@@ -245,6 +250,14 @@ class _BetaGeoFamily(FittedModel):
         total = hist.total
 
         objective = _HistoryObjective(ux, utx, uT, uw, dropout_at_zero=cls._DROPOUT_AT_ZERO)
+        spread = spread_rows(ux.size)
+        subsample = None
+        if spread is not None:
+            sub_objective = _HistoryObjective(
+                ux[spread], utx[spread], uT[spread], uw[spread],
+                dropout_at_zero=cls._DROPOUT_AT_ZERO,
+            )  # fmt: skip
+            subsample = (sub_objective, float(np.sum(uw[spread])))
 
         if initial is None:
             mean_x = _dot(uw, ux) / total
@@ -262,6 +275,7 @@ class _BetaGeoFamily(FittedModel):
             desc=f"{cls.__name__}.fit",
             penalizer=penalty,
             hessian=objective.hessian,
+            subsample=subsample,
         )
         r, alpha, a, b = (float(v) for v in result.params)
         return cls(

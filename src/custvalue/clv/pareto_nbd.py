@@ -41,7 +41,12 @@ from custvalue.clv._inputs import (
     optional_time_unit,
     resolve_time_unit,
 )
-from custvalue.clv._optimize import FitDiagnostics, checked_penalizer, maximize_likelihood
+from custvalue.clv._optimize import (
+    FitDiagnostics,
+    checked_penalizer,
+    maximize_likelihood,
+    spread_rows,
+)
 from custvalue.clv.bgnbd import _dot, _per_history, _time
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
@@ -229,6 +234,11 @@ class ParetoNBD(FittedModel):
             start = [1.0, mean_T / (mean_x + 1.0), 1.0, max(mean_T, 1e-8)]
         else:
             start = list(initial.as_array())
+        spread = spread_rows(ux.size)
+        subsample = None
+        if spread is not None:
+            sub_objective = _Objective(ux[spread], utx[spread], uT[spread], uw[spread])
+            subsample = (sub_objective, float(np.sum(uw[spread])))
         result = maximize_likelihood(
             _Objective(ux, utx, uT, uw),
             start,
@@ -238,6 +248,7 @@ class ParetoNBD(FittedModel):
             progress=progress,
             desc="ParetoNBD.fit",
             penalizer=penalty,
+            subsample=subsample,
         )
         r, alpha, s, beta = (float(v) for v in result.params)
         return cls(
