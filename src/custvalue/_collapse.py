@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["collapse_rows", "rank_values", "repetition_pays"]
+__all__ = ["collapse_rows", "group_rows", "rank_values", "repetition_pays"]
 
 FloatArray = NDArray[np.float64]
 
@@ -15,11 +15,23 @@ _DENSE_LIMIT = 1 << 23
 
 
 def _dense_ranks(values: NDArray[np.int64], size: int) -> tuple[NDArray[np.int64], int]:
-    """Ranks of non-negative integer ``values`` < ``size`` among their distinct values, O(n)."""
+    """Ranks of non-negative integer ``values`` < ``size`` among their distinct values, O(n).
+
+    When every value below ``size`` occurs (frequencies, a populated day grid) the values
+    are their own ranks. The rank table is int64 (gathered without a conversion pass) up to
+    :data:`_WIDE_TABLE` entries, int32 above (half the memory).
+    """
     present = np.zeros(size, dtype=bool)
     present[values] = True
-    rank_of = np.cumsum(present, dtype=np.int32 if size < 2**31 else np.int64) - 1
-    return rank_of[values].astype(np.int64), int(rank_of[-1]) + 1
+    if present.all():
+        return values, size
+    rank_of = np.cumsum(present, dtype=np.int64 if size <= _WIDE_TABLE else np.int32) - 1
+    ranks = rank_of[values]
+    return ranks.astype(np.int64, copy=False), int(rank_of[-1]) + 1
+
+
+#: Largest rank table of :func:`_dense_ranks` kept as int64 (8 MB).
+_WIDE_TABLE = 1 << 20
 
 
 def rank_values(col: FloatArray) -> tuple[NDArray[np.int64], int]:
@@ -132,25 +144,20 @@ def _stable_order(code: NDArray[np.int64], radix: int) -> NDArray[np.intp]:
     return out
 
 
-def collapse_rows(
-    *columns: FloatArray, weights: FloatArray | None = None
-) -> tuple[tuple[FloatArray, ...], FloatArray, NDArray[np.intp]]:
-    """Group identical rows of the given 1-D columns.
+def group_rows(*columns: FloatArray) -> tuple[tuple[FloatArray, ...], NDArray[np.intp]]:
+    """Group identical rows of the given 1-D columns, without counting them.
 
     Returns
     -------
     unique_columns
         The distinct rows, one array per input column.
-    unique_weights
-        The summed weight (or count) of each distinct row.
     inverse
         For each input row, the index of its distinct row, so that
         ``unique_columns[k][inverse] == columns[k]``.
     """
     n = columns[0].shape[0]
     if n == 0:
-        empty = np.empty(0, dtype=np.float64)
-        return tuple(empty for _ in columns), empty, np.empty(0, dtype=np.intp)
+        return tuple(np.empty(0, dtype=np.float64) for _ in columns), np.empty(0, dtype=np.intp)
     code, radix = _row_codes(columns)
     if radix <= _DENSE_LIMIT:  # group without sorting; same order as np.unique(code)
         ranks, n_unique = _dense_ranks(code, radix)
@@ -166,9 +173,28 @@ def collapse_rows(
         inverse = np.empty(n, dtype=np.intp)
         inverse[order] = np.cumsum(starts, dtype=np.intp) - 1  # groups in the order of the codes
         first = order[starts]
-    w = np.ones(n) if weights is None else weights
-    unique_weights = np.bincount(inverse, weights=w, minlength=first.size).astype(np.float64)
-    return tuple(np.ascontiguousarray(c[first]) for c in columns), unique_weights, inverse
+    return tuple(np.ascontiguousarray(c[first]) for c in columns), inverse
+
+
+def collapse_rows(
+    *columns: FloatArray, weights: FloatArray | None = None
+) -> tuple[tuple[FloatArray, ...], FloatArray, NDArray[np.intp]]:
+    """Group identical rows of the given 1-D columns and sum their weights.
+
+    Returns
+    -------
+    unique_columns
+        The distinct rows, one array per input column.
+    unique_weights
+        The summed weight (or count) of each distinct row.
+    inverse
+        For each input row, the index of its distinct row, so that
+        ``unique_columns[k][inverse] == columns[k]``.
+    """
+    unique, inverse = group_rows(*columns)
+    w = np.ones(inverse.size) if weights is None else weights
+    unique_weights = np.bincount(inverse, weights=w, minlength=unique[0].size).astype(np.float64)
+    return unique, unique_weights, inverse
 
 
 #: Rows of the sample :func:`repetition_pays` collapses (a few milliseconds).
@@ -193,5 +219,5 @@ def repetition_pays(*columns: FloatArray, min_duplicate_share: float = 0.25) -> 
     # answers in ~1 ms, before the rows are ranked (~25 ms for three columns)
     if any(_distinct(c).size > most for c in sample):
         return False
-    unique, _, _ = collapse_rows(*sample)
+    unique, _ = group_rows(*sample)
     return unique[0].size <= most

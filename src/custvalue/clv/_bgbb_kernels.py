@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from custvalue._collapse import collapse_rows
+from custvalue._collapse import group_rows
 
 __all__ = [
     "HistoryLikelihood",
@@ -155,7 +155,7 @@ class HistoryLikelihood:
         rows = np.flatnonzero(self.m > 0)
         if not rows.size:
             return
-        (gx, gt), _, inverse = collapse_rows(x[rows], t_x[rows])
+        (gx, gt), inverse = group_rows(x[rows], t_x[rows])
         length = np.zeros(gx.size, dtype=np.int64)
         np.maximum.at(length, inverse, self.m[rows])
         order = np.argsort(inverse, kind="stable")
@@ -276,7 +276,7 @@ def survival_sums(d: FloatArray, m: FloatArray, gamma: float, z: float = 1.0) ->
     directly in log space (``m`` terms per distinct pair); ``m`` must be finite.
     """
     out = np.zeros(d.size)
-    (ud, um), _, inverse = collapse_rows(d, m)
+    (ud, um), inverse = group_rows(d, m)
     lengths = np.rint(um).astype(np.int64)
     vals = np.zeros(ud.size)
     log_z = math.log(z) if z > 0 else -np.inf

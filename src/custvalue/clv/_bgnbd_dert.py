@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from custvalue._collapse import collapse_rows, rank_values
+from custvalue._collapse import group_rows, rank_values
 from custvalue.clv import _bgnbd_kernels as bgnbd_kernels
 from custvalue.clv._quadrature import (
     CHUNK_ELEMENTS,
@@ -57,7 +57,7 @@ def _bgnbd_residual(
     p = model.params
     p_alive = model._KERNELS.probability_alive(x, t_x, age, p.r, p.alpha, p.a, p.b)
     b_post = p.b + (1.0 if model._DROPOUT_AT_ZERO else 0.0)
-    (ux, uT), _, inverse = collapse_rows(x, age)
+    (ux, uT), inverse = group_rows(x, age)
     c = delta * (p.alpha + uT)
     x_rank, n_x = rank_values(ux)
     # group = (x, octave of c); c >= c_ref of its group

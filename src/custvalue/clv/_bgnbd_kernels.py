@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from custvalue._collapse import collapse_rows, repetition_pays
+from custvalue._collapse import group_rows, repetition_pays
 from custvalue.clv._bgnbd_interpolation import alive_by_interpolation
 
 __all__ = [
@@ -426,7 +426,7 @@ def _quadrature_once_per_value(*columns: FloatArray) -> FloatArray:
     """
     if columns[0].size < 2:
         return expected_purchases_alive_quadrature(*columns)
-    unique, _, inverse = collapse_rows(*columns)
+    unique, inverse = group_rows(*columns)
     out: FloatArray = expected_purchases_alive_quadrature(*unique)[inverse]
     return out
 
@@ -584,7 +584,7 @@ def _alive_once_per_history(
     grouped = [c[:1] for c in columns]
     inverse: NDArray[np.intp] = np.zeros(x.size, dtype=np.intp)
     if varying:
-        unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
+        unique, inverse = group_rows(*(columns[i] for i in varying))
         for i, u in zip(varying, unique, strict=True):
             grouped[i] = u
     tu, xu, Tu = grouped if len(grouped) == 3 else (t, *grouped)

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from custvalue._collapse import collapse_rows
+from custvalue._collapse import group_rows
 
 __all__ = [
     "discounted_residual_lifetime",
@@ -191,7 +191,7 @@ def discounted_residual_lifetime(
     out[at_one] = b[at_one] / (alpha - 1.0) if alpha > 1.0 else np.inf
     rest = ~at_one
     # one continued fraction per distinct (d, n): customer bases repeat tenures
-    (du, bu), _, inverse = collapse_rows(d[rest], b[rest])
+    (du, bu), inverse = group_rows(d[rest], b[rest])
     # E[theta | n] (1 + 1/d) < 1e-17: the first-order expansion of (1 + d) E[(1 - theta) /
     # (d + theta)] in theta / d is exact in float64 (and the fraction would overflow there)
     mean = alpha / (alpha + bu)

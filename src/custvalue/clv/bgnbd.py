@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custvalue import _persist
-from custvalue._collapse import collapse_rows, repetition_pays
+from custvalue._collapse import group_rows, repetition_pays
 from custvalue._progress import check_progress
 from custvalue._validation import (
     as_float_array,
@@ -828,7 +828,7 @@ def _per_history(
         return np.full(n, kernel(*(c[:1] for c in columns), *params)[0])
     if not repetition_pays(*(columns[i] for i in varying), min_duplicate_share=0.5):
         return kernel(*columns, *params)
-    unique, _, inverse = collapse_rows(*(columns[i] for i in varying))
+    unique, inverse = group_rows(*(columns[i] for i in varying))
     grouped = [c[0] for c in columns]
     for i, u in zip(varying, unique, strict=True):
         grouped[i] = u

@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from custvalue._collapse import collapse_rows, rank_values, repetition_pays
+from custvalue._collapse import group_rows, rank_values, repetition_pays
 from custvalue._validation import as_scalar, broadcast_arrays, fail_at, validate_history
 from custvalue.clv import _bgnbd_kernels as bgnbd_kernels
 from custvalue.clv._inputs import as_times, checked_input, resolve_time_unit
@@ -267,7 +267,7 @@ def _distinct_histories(
     columns = (x.reshape(-1), t_x.reshape(-1), age.reshape(-1))
     if columns[0].size >= bgnbd_kernels.GROUP_MIN and not repetition_pays(*columns):
         return columns, np.arange(columns[0].size)
-    unique, _, inverse = collapse_rows(*columns)
+    unique, inverse = group_rows(*columns)
     return (unique[0], unique[1], unique[2]), inverse
 
 

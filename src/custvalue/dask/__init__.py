@@ -43,7 +43,7 @@ import pandas as pd  # type: ignore[import-untyped,import-not-found,unused-ignor
 from dask.delayed import delayed as _delayed  # type: ignore[import-not-found,unused-ignore]
 from numpy.typing import NDArray
 
-from custvalue._collapse import collapse_rows
+from custvalue._collapse import collapse_rows, group_rows
 from custvalue._model_registry import PURCHASE_MODELS, purchase_model_class
 from custvalue._progress import check_progress
 from custvalue._transactions import coerce_date_scalar, coerce_dates, coerce_ids
@@ -509,7 +509,7 @@ def _score_partition(
         out["expected_purchases"] = scores[1][index]
         det = scores[2][index] if len(scores) > 2 else None
     elif x.size:  # fallback: distinct histories of this partition only
-        (ux, ut, uT), _, inverse = collapse_rows(x, t_x, T)
+        (ux, ut, uT), inverse = group_rows(x, t_x, T)
         out["probability_alive"] = bg.probability_alive(ux, ut, uT)[inverse]
         out["expected_purchases"] = bg.expected_purchases(horizon, ux, ut, uT)[inverse]
     else:
