@@ -181,14 +181,17 @@ def probability_alive(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike, r: ArrayLike, alpha: ArrayLike,
     a: ArrayLike, b: ArrayLike, *, dropout_at_zero: bool = False,
 ) -> FloatArray:  # fmt: skip
-    """P(alive | x, t_x, T), FHL (2008) eq. (1), as ``expit(-log-odds of dropout)``.
+    """P(alive | x, t_x, T), FHL (2008) eq. (1), as ``1 / (1 + odds of dropout)``.
 
     Exactly 1 for x = 0 in the BG/NBD model: a customer can only drop out right after a
     repeat purchase (not so with ``dropout_at_zero``).
     """
     out = log_odds_dead(x, t_x, T, r, alpha, a, b, dropout_at_zero=dropout_at_zero)
-    np.negative(out, out=out)
-    special.expit(out, out=out)
+    # 1 / (1 + odds) in place: scipy's expit is not vectorised (~6 ns a value against ~1)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
     return out
 
 
