@@ -140,3 +140,54 @@ def test_predictions_on_a_continuous_base_use_it(monkeypatch: pytest.MonkeyPatch
         rtol=interpolation.CHECK_TOLERANCE,
         atol=0,
     )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [(0.243, 4.414, 1.0005, 2.426), (0.243, 4.414, 0.793, 2e3), (5e-4, 4.414, 0.793, 2.426)],
+    ids=["a near 1", "large b", "tiny r"],
+)
+def test_grouped_quadrature_region_is_interpolated(
+    monkeypatch: pytest.MonkeyPatch, params: tuple[float, ...]
+) -> None:
+    # where every direct value is a quadrature (the parameters alone decide it), a day-grid
+    # base that groups well is interpolated too, with a table up to half the distinct values;
+    # every value (one horizon and lifetimes' monthly horizons) within PROMISE of the direct one
+    calls: list[bool] = []
+    original = interpolation.alive_by_interpolation
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = original(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(k, "alive_by_interpolation", spy)
+    rng = np.random.default_rng(5)
+    T = rng.integers(1, 1095, 8_000) / 7.0
+    x = rng.integers(0, 6, 8_000).astype(float)
+    assert k._quadrature_region(params[0], params[2], params[3])
+    # the direct reference once per distinct (x, T): each value is a ~10 us quadrature
+    rows, inverse = np.unique(np.stack([x, T]), axis=1, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    got = k._alive_once_per_history(np.asarray(52.0), x, T, *params)
+    assert calls == [True]
+    exact = _direct(52.0, rows[0], rows[1], *params)[inverse]
+    np.testing.assert_allclose(got, exact, rtol=PROMISE, atol=0)
+    horizons = (np.arange(1, 13) * 30 / 7).reshape(-1, 1)
+    got = k._alive_once_per_history(horizons, x, T, *params)
+    assert calls == [True, True]
+    exact = _direct(horizons, rows[0], rows[1], *params)[:, inverse]
+    np.testing.assert_allclose(got, exact, rtol=PROMISE, atol=0)
+
+
+def test_quadrature_region_is_decided_by_the_parameters() -> None:
+    # the conditions of the closed form's fallback that hold whatever the history, on both
+    # sides of each threshold
+    assert k._quadrature_region(0.243, 1.0 + 0.999e-3, 2.426)
+    assert not k._quadrature_region(0.243, 1.0 + 1.001e-3, 2.426)
+    assert k._quadrature_region(0.243, 0.999e-3, 2.426)
+    assert k._quadrature_region(0.999e-3, 0.793, 2.426)
+    assert not k._quadrature_region(1.001e-3, 0.793, 2.426)
+    assert k._quadrature_region(0.243, 0.793, k.LARGE_PARAM * 1.001)
+    assert not k._quadrature_region(0.243, 0.793, k.LARGE_PARAM)
+    assert not k._quadrature_region(np.array([0.243]), 1.0, 2.426)  # per-customer parameters

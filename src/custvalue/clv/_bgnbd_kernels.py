@@ -33,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custvalue._collapse import group_rows, repetition_pays
-from custvalue.clv._bgnbd_interpolation import alive_by_interpolation
+from custvalue.clv._bgnbd_interpolation import QUADRATURE_TABLE_SHARE, alive_by_interpolation
 
 __all__ = [
     "expected_purchases_alive",
@@ -591,8 +591,25 @@ def _alive_once_per_history(
         for i, u in zip(varying, unique, strict=True):
             grouped[i] = u
     tu, xu, Tu = grouped if len(grouped) == 3 else (t, *grouped)
+    if _quadrature_region(r, a, b):
+        # every distinct value would be a quadrature: a table of them per distinct x pays
+        params = (float(r), float(alpha), float(a), float(b))  # type: ignore[arg-type]
+        interpolated = alive_by_interpolation(
+            expected_purchases_alive, tu, xu, Tu, *params, table_share=QUADRATURE_TABLE_SHARE
+        )
+        if interpolated is not None:
+            return interpolated[..., inverse]
     out: FloatArray = alive(tu, xu, Tu)[..., inverse]
     return out
+
+
+def _quadrature_region(r: ArrayLike, a: ArrayLike, b: ArrayLike) -> bool:
+    """Whether the parameters alone send the alive expectation to quadrature (the conditions
+    of :func:`_alive_block` that hold whatever the history): scalar parameters only."""
+    if any(np.ndim(v) for v in (r, a, b)):
+        return False
+    rr, aa, bb = float(r), float(a), float(b)  # type: ignore[arg-type]
+    return abs(aa - 1.0) < 1e-3 or aa < 1e-3 or rr < 1e-3 or max(aa, bb) > LARGE_PARAM
 
 
 def probability_no_purchase_conditional(
