@@ -32,7 +32,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from custvalue._collapse import rank_values
 
-__all__ = ["QUADRATURE_TABLE_SHARE", "alive_by_interpolation"]
+__all__ = [
+    "QUADRATURE_NODES",
+    "QUADRATURE_TABLE_SHARE",
+    "QUADRATURE_WIDTH",
+    "alive_by_interpolation",
+]
 
 FloatArray = NDArray[np.float64]
 #: ``expected_purchases_alive(t, r, alpha, a, b)`` of the kernels, the direct evaluation.
@@ -42,6 +47,11 @@ Direct = Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike], Float
 #: singularity distance of pi: the coefficients fall by ~25x per degree).
 WIDTH = 0.5
 NODES = 12
+#: The same where each node value is a quadrature: wider pieces need fewer node values in all
+#: (half-width 1 against pi: ~6.4x per degree, 22 nodes for 2e-18; 11 nodes per unit of ``v``
+#: instead of 24), at twice the cost per interpolated value, which is small there.
+QUADRATURE_WIDTH = 2.0
+QUADRATURE_NODES = 22
 #: Largest ``|c_{K-2}| + |c_{K-1}|`` accepted, relative to the largest value of the piece
 #: (the node values carry ~1e-15 relative rounding: converged series end at that level), or
 #: within the node values' own rounding (:func:`rounding`), whichever is larger.
@@ -108,7 +118,7 @@ def _clenshaw(coef: FloatArray, y: FloatArray) -> FloatArray:
 def alive_by_interpolation(
     direct: Direct,
     t: FloatArray, x: FloatArray, T: FloatArray, r: float, alpha: float, a: float, b: float,
-    *, table_share: float = TABLE_SHARE,
+    *, table_share: float = TABLE_SHARE, width: float = WIDTH, nodes: int = NODES,
 ) -> FloatArray | None:  # fmt: skip
     """``E_alive(t; r+x, alpha+T, a, b+x)`` broadcast over ``t``, ``x`` and ``T``, or None.
 
@@ -118,7 +128,9 @@ def alive_by_interpolation(
     verified; the caller then evaluates directly. ``direct`` is the kernels'
     ``expected_purchases_alive`` (passed in: the kernels call this module). The table may hold
     up to ``table_share`` of the values: :data:`TABLE_SHARE` against the closed form, more
-    where every direct value is a quadrature (:data:`QUADRATURE_TABLE_SHARE`).
+    where every direct value is a quadrature (:data:`QUADRATURE_TABLE_SHARE`, with pieces of
+    ``width`` and ``nodes`` nodes :data:`QUADRATURE_WIDTH` and :data:`QUADRATURE_NODES`).
+    Frequencies with fewer values than their table would have rows are evaluated directly.
     """
     shape = np.broadcast_shapes(t.shape, x.shape)
     log_age = np.log(alpha + T)  # v = ln s = ln t - ln(alpha + T), formed block by block
@@ -134,40 +146,62 @@ def alive_by_interpolation(
         ages = (float(np.min(log_age)), float(np.max(log_age)))
         v_lo = float(np.min(log_t[finite])) - ages[1]
         v_hi = float(np.max(log_t[finite])) - ages[0]
-    n_pieces = max(1, math.ceil((v_hi - v_lo) / WIDTH + 1e-9))
+    n_pieces = max(1, math.ceil((v_hi - v_lo) / width + 1e-9))
     x_rank, n_x = rank_values(x)
     size = math.prod(shape)
-    if n_x * n_pieces * NODES > table_share * size:
+    # a frequency with fewer values than its table rows is cheaper evaluated directly
+    per_x = n_pieces * nodes
+    tabled = np.bincount(x_rank, minlength=n_x) * (size // x.size) >= per_x
+    n_tab = int(np.count_nonzero(tabled))
+    if n_tab == 0 or n_tab * per_x > table_share * size:
         return None
-    # node values: one row per (distinct x, piece); alpha = 1 makes t = s
+    # node values: one row per (tabulated x, piece); alpha = 1 makes t = s
     xu = np.empty(n_x)
     xu[x_rank] = x
-    points, matrix = _chebyshev(NODES)
-    left = v_lo + WIDTH * np.arange(n_pieces)
-    s_nodes = np.exp(left[:, None] + WIDTH / 2 * (points[None, :] + 1.0))  # (pieces, nodes)
+    xu = xu[tabled]
+    points, matrix = _chebyshev(nodes)
+    left = v_lo + width * np.arange(n_pieces)
+    s_nodes = np.exp(left[:, None] + width / 2 * (points[None, :] + 1.0))  # (pieces, nodes)
     xx = np.repeat(xu, n_pieces)[:, None]
-    values = direct(np.tile(s_nodes, (n_x, 1)), r + xx, 1.0, a, b + xx)  # (n_x * pieces, nodes)
+    values = direct(np.tile(s_nodes, (n_tab, 1)), r + xx, 1.0, a, b + xx)  # (rows, nodes)
     coef = values @ matrix.T
     tail = np.abs(coef[:, -1]) + np.abs(coef[:, -2])
     allowed = np.maximum(TAIL_TOLERANCE * np.max(np.abs(values), axis=1), rounding(a, b + xx[:, 0]))
     if not (np.all(np.isfinite(coef)) and np.all(tail <= allowed)):
         return None
-    out = _evaluate(log_t, log_age, x_rank, coef, v_lo, n_pieces).reshape(shape)
-    # verify on a strided sample against the direct evaluation
+    table_of = np.cumsum(tabled) - 1  # distinct-x rank -> tabulated rank
+    on_table = tabled[x_rank]
+    cols, rest = np.flatnonzero(on_table), np.flatnonzero(~on_table)
+    per_customer = log_t.shape[1] > 1
+    out = np.empty((log_t.shape[0], x.size))
+    part = _evaluate(
+        log_t[:, cols] if per_customer else log_t, log_age[cols], table_of[x_rank[cols]], coef,
+        v_lo, n_pieces, width,
+    )  # fmt: skip
+    out[:, cols] = part
+    if rest.size:
+        t_rest = t[rest] if per_customer else t
+        out[:, rest] = direct(t_rest, r + x[rest], alpha + T[rest], a, b + x[rest]).reshape(
+            log_t.shape[0], rest.size
+        )
+    # verify on a strided sample of the interpolated values against the direct evaluation
     pick = np.unravel_index(
-        np.linspace(0, size - 1, min(CHECK_SAMPLE, size)).astype(np.intp), shape
+        np.linspace(0, part.size - 1, min(CHECK_SAMPLE, part.size)).astype(np.intp), part.shape
     )
-    st, sx, sT = (np.broadcast_to(c, shape)[pick] for c in (t, x, T))
+    horizons = np.broadcast_to(t.reshape(1, -1) if per_customer else t.reshape(-1, 1), out.shape)
+    st = horizons[:, cols][pick]
+    sx, sT = x[cols][pick[1]], T[cols][pick[1]]
     exact = direct(st, r + sx, alpha + sT, a, b + sx)
     allowed = CHECK_TOLERANCE * np.abs(exact) + rounding(a, b + sx)
-    if not np.all(np.abs(out[pick] - exact) <= allowed):
+    if not np.all(np.abs(part[pick] - exact) <= allowed):
         return None
-    return out
+    result: FloatArray = out.reshape(shape)
+    return result
 
 
 def _evaluate(
     log_t: FloatArray, log_age: FloatArray, x_rank: NDArray[np.int64], coef: FloatArray,
-    v_lo: float, n_pieces: int,
+    v_lo: float, n_pieces: int, width: float,
 ) -> FloatArray:  # fmt: skip
     """The interpolant at ``v = ln t - ln(alpha + T)``, ``(horizons, customers)``: ``log_t``
     is ``(k, 1)`` or ``(1, n)``, ``log_age`` and ``x_rank`` (distinct-``x`` rank) one per
@@ -181,7 +215,7 @@ def _evaluate(
         for k in range(log_t.shape[0]):
             vv = (log_t[k, cols] if log_t.shape[1] > 1 else log_t[k]) - log_age[cols]
             zero = ~np.isfinite(vv)  # t = 0
-            u = (np.where(zero, v_lo, vv) - v_lo) / WIDTH
+            u = (np.where(zero, v_lo, vv) - v_lo) / width
             piece = np.clip(u.astype(np.intp), 0, n_pieces - 1)
             y = 2.0 * (u - piece) - 1.0
             rows = np.take(by_degree, base[cols] + piece, axis=1)

@@ -33,7 +33,12 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from custvalue._collapse import group_rows, repetition_pays
-from custvalue.clv._bgnbd_interpolation import QUADRATURE_TABLE_SHARE, alive_by_interpolation
+from custvalue.clv._bgnbd_interpolation import (
+    QUADRATURE_NODES,
+    QUADRATURE_TABLE_SHARE,
+    QUADRATURE_WIDTH,
+    alive_by_interpolation,
+)
 
 __all__ = [
     "expected_purchases_alive",
@@ -595,8 +600,9 @@ def _alive_once_per_history(
         # every distinct value would be a quadrature: a table of them per distinct x pays
         params = (float(r), float(alpha), float(a), float(b))  # type: ignore[arg-type]
         interpolated = alive_by_interpolation(
-            expected_purchases_alive, tu, xu, Tu, *params, table_share=QUADRATURE_TABLE_SHARE
-        )
+            expected_purchases_alive, tu, xu, Tu, *params, table_share=QUADRATURE_TABLE_SHARE,
+            width=QUADRATURE_WIDTH, nodes=QUADRATURE_NODES,
+        )  # fmt: skip
         if interpolated is not None:
             return interpolated[..., inverse]
     out: FloatArray = alive(tu, xu, Tu)[..., inverse]
