@@ -48,10 +48,10 @@ Direct = Callable[[ArrayLike, ArrayLike, ArrayLike, ArrayLike, ArrayLike], Float
 WIDTH = 0.5
 NODES = 12
 #: The same where each node value is a quadrature: wider pieces need fewer node values in all
-#: (half-width 1 against pi: ~6.4x per degree, 22 nodes for 2e-18; 11 nodes per unit of ``v``
-#: instead of 24), at twice the cost per interpolated value, which is small there.
-QUADRATURE_WIDTH = 2.0
-QUADRATURE_NODES = 22
+#: (half-width 2 against pi: ~3.4x per degree, 30 nodes for 1e-16; 7.5 nodes per unit of
+#: ``v`` instead of 24), at 2.5 times the cost per interpolated value, which is small there.
+QUADRATURE_WIDTH = 4.0
+QUADRATURE_NODES = 30
 #: Largest ``|c_{K-2}| + |c_{K-1}|`` accepted, relative to the largest value of the piece
 #: (the node values carry ~1e-15 relative rounding: converged series end at that level), or
 #: within the node values' own rounding (:func:`rounding`), whichever is larger.
