@@ -382,9 +382,7 @@ def expected_purchases_new(
 ) -> FloatArray:
     """E[X(t)] of a new customer: ``r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]``."""
     t = np.asarray(t, dtype=np.float64)
-    out: FloatArray = (
-        r * beta / alpha * _power_integral(s - 1.0, np.log1p(t / beta))
-    )
+    out: FloatArray = r * beta / alpha * _power_integral(s - 1.0, np.log1p(t / beta))
     return out
 
 
