@@ -169,16 +169,22 @@ def alive_by_interpolation(
     allowed = np.maximum(TAIL_TOLERANCE * np.max(np.abs(values), axis=1), rounding(a, b + xx[:, 0]))
     if not (np.all(np.isfinite(coef)) and np.all(tail <= allowed)):
         return None
-    table_of = np.cumsum(tabled) - 1  # distinct-x rank -> tabulated rank
-    on_table = tabled[x_rank]
-    cols, rest = np.flatnonzero(on_table), np.flatnonzero(~on_table)
     per_customer = log_t.shape[1] > 1
-    out = np.empty((log_t.shape[0], x.size))
-    part = _evaluate(
-        log_t[:, cols] if per_customer else log_t, log_age[cols], table_of[x_rank[cols]], coef,
-        v_lo, n_pieces, width,
-    )  # fmt: skip
-    out[:, cols] = part
+    if n_tab == n_x:  # every frequency tabulated (continuous bases): no gathers
+        cols: slice | NDArray[np.intp] = slice(None)
+        rest = np.empty(0, dtype=np.intp)
+        part = _evaluate(log_t, log_age, x_rank, coef, v_lo, n_pieces, width)
+        out = part
+    else:
+        table_of = np.cumsum(tabled) - 1  # distinct-x rank -> tabulated rank
+        on_table = tabled[x_rank]
+        cols, rest = np.flatnonzero(on_table), np.flatnonzero(~on_table)
+        out = np.empty((log_t.shape[0], x.size))
+        part = _evaluate(
+            log_t[:, cols] if per_customer else log_t, log_age[cols], table_of[x_rank[cols]],
+            coef, v_lo, n_pieces, width,
+        )  # fmt: skip
+        out[:, cols] = part
     if rest.size:
         t_rest = t[rest] if per_customer else t
         out[:, rest] = direct(t_rest, r + x[rest], alpha + T[rest], a, b + x[rest]).reshape(
