@@ -167,12 +167,8 @@ def _log_dead_series(
         u_max = float(np.max(np.abs(u)))
         bound = _SERIES_MAX_CANCELLATION  # |term_k| / total <= bound: see above
         if mom is not None:
-            dh = np.empty(n)
+            dh = _first_slope(cm1, lam, e, h)
             # d h_0 / dc, then the sums of g_k h'_k, g_k H_k h_k, g_k h_(k+1), g'_k h_(k+1)
-            np.subtract(1.0, e, out=dh)
-            dh *= lam
-            dh -= h
-            dh /= den
             s_a, s_b, s_1, s_3 = dh.copy(), np.zeros(n), np.zeros(n), np.zeros(n)
             coef3 = np.ones(n)
             harmonic = 0.0
@@ -215,6 +211,33 @@ def _log_dead_series(
             mom[2, blk] = log_a - (s_a + s_b) / total
             mom[3, blk] = s_3 / (a * total)
     return out, mom
+
+
+#: Below this ``q = (c-1) ln(1 + D/A)`` the first term's slope is summed as a series.
+_SLOPE_SERIES_BELOW = 0.5
+
+
+def _first_slope(cm1: FloatArray, lam: FloatArray, e: FloatArray, h: FloatArray) -> FloatArray:
+    """``dh_0/dc = ((1 - e_0) lam - h_0) / (c-1)`` of :func:`_log_dead_series`.
+
+    With ``q = (c-1) lam`` this is ``-lam^2 (1 - e^-q - q e^-q) / q^2``: the direct form
+    subtracts two values near ``lam`` and loses ``1/q`` of its digits (``eps / (c-1)``
+    absolute in the mean of ``ln(alpha + y)`` when ``r + s`` is tiny), so below
+    :data:`_SLOPE_SERIES_BELOW` it is summed as ``sum_(n>=2) (-1)^n (n-1) q^(n-2) / n!``
+    (16 terms: the rest is below 1e-17 there).
+    """
+    out = (1.0 - e) * lam
+    out -= h
+    out /= cm1
+    q = cm1 * lam
+    small = np.flatnonzero(q < _SLOPE_SERIES_BELOW)
+    if small.size:
+        qs = q[small]
+        total = np.zeros(small.size)
+        for n in range(17, 1, -1):  # Horner from the highest power
+            total = total * qs + (-1.0) ** n * (n - 1) / math.factorial(n)
+        out[small] = -(lam[small] ** 2) * total
+    return out
 
 
 def dead_integral(
