@@ -34,7 +34,7 @@ __all__ = [
     "MLEResult",
     "checked_penalizer",
     "maximize_likelihood",
-    "spread_rows",
+    "strided_subsample",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -374,7 +374,7 @@ def maximize_likelihood(
         each, the bulk of a fit's cost on large data after the quasi-Newton stage).
     subsample
         The objective over an evenly spread subsample of the data and the subsample's total
-        weight (see :func:`spread_rows`), for large data: its optimum and curvature are cheap,
+        weight (see :func:`strided_subsample`), for large data: its optimum and curvature are cheap,
         and the full fit starts there with Newton steps on that curvature (each step one
         evaluation of the full data) instead of a quasi-Newton search from ``initial``. If the
         subsample's fit is not clean or the steps stop shrinking the gradient, the full fit
@@ -384,9 +384,7 @@ def maximize_likelihood(
     bar = progress_bar(progress, total=None, desc=desc, unit="iteration")
     try:
         if subsample is not None:
-            initial, curvature = _warm_start(
-                subsample, initial, names, max_iterations, penalizer, initial
-            )
+            initial, curvature = _warm_start(subsample, initial, names, max_iterations, penalizer)
         else:
             curvature = None
         return _maximize(
@@ -397,7 +395,7 @@ def maximize_likelihood(
         bar.close()
 
 
-#: Least distinct rows for a fit to start from a subsample's optimum (:func:`spread_rows`),
+#: Least distinct rows for a fit to start from a subsample's optimum (:func:`strided_subsample`),
 #: and the rows of that subsample: its fit costs about a sixteenth of an evaluation of the
 #: data per evaluation, and its curvature is within a few percent of the data's.
 SUBSAMPLE_MIN_ROWS = 1 << 18
@@ -409,16 +407,23 @@ WARM_STEPS = 12
 ROUNDING_SHARE = 1e-12
 
 
-def spread_rows(n_rows: int) -> slice | None:
-    """Every k-th of ``n_rows`` distinct rows (about :data:`SUBSAMPLE_ROWS` of them) for the
-    ``subsample=`` of :func:`maximize_likelihood`, or None below :data:`SUBSAMPLE_MIN_ROWS`.
+def strided_subsample(
+    objective_of: Callable[..., Objective], *columns: FloatArray
+) -> tuple[Objective, float] | None:
+    """The ``subsample=`` of :func:`maximize_likelihood` for distinct rows ``columns`` (the
+    last one their weights): ``objective_of`` on every k-th row (about
+    :data:`SUBSAMPLE_ROWS` of them) and their total weight, or None below
+    :data:`SUBSAMPLE_MIN_ROWS` rows.
 
     A strided sample represents the rows in proportion whatever their order (sorted by
     frequency, by age, or as given).
     """
+    n_rows = columns[0].size
     if n_rows < SUBSAMPLE_MIN_ROWS:
         return None
-    return slice(0, None, n_rows // SUBSAMPLE_ROWS)
+    rows = slice(0, None, n_rows // SUBSAMPLE_ROWS)
+    sample = [c[rows] for c in columns]
+    return objective_of(*sample), float(np.sum(sample[-1]))
 
 
 def _warm_start(
@@ -427,17 +432,16 @@ def _warm_start(
     names: Sequence[str],
     max_iterations: int,
     penalizer: float,
-    fallback: Sequence[float],
 ) -> tuple[Sequence[float], FloatArray | None]:
     """The subsample's optimum and the Hessian of its mean objective in log-parameters, or
-    ``fallback`` and None when its fit is not clean (then nothing is gained from it)."""
+    ``initial`` and None when its fit is not clean (then nothing is gained from it)."""
     objective, total = subsample
     sub = _maximize(
         objective, initial, names, total, False, max_iterations, progress_bar(False, total=None,
         desc=""), penalizer, None, None, quiet=True,
     )  # fmt: skip
     if not sub.diagnostics.converged:
-        return fallback, None
+        return initial, None
     theta = sub.params
     information = np.linalg.inv(sub.covariance)
     curvature: FloatArray = theta[:, None] * information * theta[None, :] / max(total, 1.0)

@@ -8,6 +8,7 @@ reported log-likelihood is comparable with the papers.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from types import ModuleType
@@ -50,7 +51,7 @@ from custvalue.clv._optimize import (
     FitDiagnostics,
     checked_penalizer,
     maximize_likelihood,
-    spread_rows,
+    strided_subsample,
 )
 from custvalue.errors import InvalidInputError
 from custvalue.summary import CustomerSummary
@@ -250,14 +251,10 @@ class _BetaGeoFamily(FittedModel):
         total = hist.total
 
         objective = _HistoryObjective(ux, utx, uT, uw, dropout_at_zero=cls._DROPOUT_AT_ZERO)
-        spread = spread_rows(ux.size)
-        subsample = None
-        if spread is not None:
-            sub_objective = _HistoryObjective(
-                ux[spread], utx[spread], uT[spread], uw[spread],
-                dropout_at_zero=cls._DROPOUT_AT_ZERO,
-            )  # fmt: skip
-            subsample = (sub_objective, float(np.sum(uw[spread])))
+        subsample = strided_subsample(
+            functools.partial(_HistoryObjective, dropout_at_zero=cls._DROPOUT_AT_ZERO),
+            ux, utx, uT, uw,
+        )  # fmt: skip
 
         if initial is None:
             mean_x = _dot(uw, ux) / total

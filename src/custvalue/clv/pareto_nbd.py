@@ -45,7 +45,7 @@ from custvalue.clv._optimize import (
     FitDiagnostics,
     checked_penalizer,
     maximize_likelihood,
-    spread_rows,
+    strided_subsample,
 )
 from custvalue.clv.bgnbd import _dot, _per_history, _time
 from custvalue.errors import InvalidInputError
@@ -234,11 +234,7 @@ class ParetoNBD(FittedModel):
             start = [1.0, mean_T / (mean_x + 1.0), 1.0, max(mean_T, 1e-8)]
         else:
             start = list(initial.as_array())
-        spread = spread_rows(ux.size)
-        subsample = None
-        if spread is not None:
-            sub_objective = _Objective(ux[spread], utx[spread], uT[spread], uw[spread])
-            subsample = (sub_objective, float(np.sum(uw[spread])))
+        subsample = strided_subsample(_Objective, ux, utx, uT, uw)
         result = maximize_likelihood(
             _Objective(ux, utx, uT, uw),
             start,
